@@ -1,0 +1,95 @@
+//! Field-level validation failures, with messages in both languages. Every parser
+//! and rule in the domain reports what is wrong with which field through these.
+
+use crate::Lang;
+
+/// What is wrong with one value. The variant name in snake_case is the stable
+/// machine code clients switch on.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Violation {
+    /// A required value is missing.
+    Required,
+    /// The value cannot be read as the expected type (`expected` names it).
+    InvalidFormat { expected: String },
+    /// The value is not one of the allowed values.
+    NotAllowed { allowed: Vec<String> },
+    /// A number outside `min..=max`.
+    OutOfRange { min: i64, max: i64 },
+    /// A field this request does not know.
+    UnknownField,
+}
+
+impl Violation {
+    /// The stable machine code of this violation.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Violation::Required => "required",
+            Violation::InvalidFormat { .. } => "invalid_format",
+            Violation::NotAllowed { .. } => "not_allowed",
+            Violation::OutOfRange { .. } => "out_of_range",
+            Violation::UnknownField => "unknown_field",
+        }
+    }
+
+    /// A human-readable message in the requested language.
+    pub fn message(&self, lang: Lang) -> String {
+        match (self, lang) {
+            (Violation::Required, Lang::Zh) => "此项为必填项".to_owned(),
+            (Violation::Required, Lang::En) => "this field is required".to_owned(),
+            (Violation::InvalidFormat { expected }, Lang::Zh) => format!("格式不正确，应为{}", zh_expected(expected)),
+            (Violation::InvalidFormat { expected }, Lang::En) => format!("invalid format, expected {expected}"),
+            (Violation::NotAllowed { allowed }, Lang::Zh) => format!("取值无效，可选值：{}", allowed.join("、")),
+            (Violation::NotAllowed { allowed }, Lang::En) => format!("invalid value, expected one of: {}", allowed.join(", ")),
+            (Violation::OutOfRange { min, max }, Lang::Zh) => format!("取值应在 {min} 到 {max} 之间"),
+            (Violation::OutOfRange { min, max }, Lang::En) => format!("must be between {min} and {max}"),
+            (Violation::UnknownField, Lang::Zh) => "不支持此字段".to_owned(),
+            (Violation::UnknownField, Lang::En) => "unknown field".to_owned(),
+        }
+    }
+}
+
+fn zh_expected(expected: &str) -> &str {
+    match expected {
+        "integer" => "整数",
+        "boolean" => "布尔值（true 或 false）",
+        "date" => "日期（YYYY-MM-DD）",
+        "region code" => "行政区划代码（2、4、6、9 或 12 位数字）",
+        "uuid" => "UUID",
+        "string" => "字符串",
+        "JSON" => "JSON",
+        other => other,
+    }
+}
+
+/// One field and what is wrong with it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FieldError {
+    pub field: String,
+    pub violation: Violation,
+}
+
+impl FieldError {
+    pub fn new(field: impl Into<String>, violation: Violation) -> Self {
+        FieldError {
+            field: field.into(),
+            violation,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn messages_exist_in_both_languages() {
+        let v = Violation::OutOfRange { min: 1, max: 100 };
+        assert_eq!(v.code(), "out_of_range");
+        assert_eq!(v.message(Lang::En), "must be between 1 and 100");
+        assert_eq!(v.message(Lang::Zh), "取值应在 1 到 100 之间");
+        let v = Violation::NotAllowed {
+            allowed: vec!["a".into(), "b".into()],
+        };
+        assert_eq!(v.message(Lang::En), "invalid value, expected one of: a, b");
+    }
+}

@@ -1,0 +1,216 @@
+//! Where PostgreSQL and SQLite differ, the difference lives here and nowhere else.
+//!
+//! diesel's `MultiBackend` covers the common subset of both. Beyond it:
+//! - UUIDs and timestamps with time zone get SQL types of our own (`PortableUuid`,
+//!   `PortableTimestamp`, held in rows as `DbUuid`/`DbTimestamp`): native `uuid` and
+//!   `timestamptz` on PostgreSQL, hyphenated / RFC 3339 `TEXT` on SQLite.
+//! - `ilike` is missing: `contains_text` compares `lower()` of both sides.
+//! - `ON CONFLICT` and multi-row inserts compile per backend only: `insert_or_ignore!`
+//!   matches on the connection.
+//! - `.returning(...)` does not compile on `MultiBackend`: write, then read back by key.
+
+use chrono::{DateTime, SecondsFormat, Utc};
+use diesel::deserialize::{self, FromSql};
+use diesel::pg::Pg;
+use diesel::serialize::{self, IsNull, Output, ToSql};
+use diesel::deserialize::FromSqlRow;
+use diesel::expression::AsExpression;
+use diesel::sql_types::{HasSqlType, SqlType, Text};
+use diesel::sqlite::Sqlite;
+
+use crate::db::MultiBackend;
+
+diesel::define_sql_function! {
+    /// `lower(text)`, the same on both backends.
+    fn lower(x: Text) -> Text;
+}
+
+/// A case-insensitive "contains" pattern for `LIKE … ESCAPE '\'`: the needle's own
+/// `%`, `_` and `\` match literally.
+pub fn contains_pattern(needle: &str) -> String {
+    let mut pattern = String::with_capacity(needle.len() + 2);
+    pattern.push('%');
+    for ch in needle.to_lowercase().chars() {
+        if matches!(ch, '%' | '_' | '\\') {
+            pattern.push('\\');
+        }
+        pattern.push(ch);
+    }
+    pattern.push('%');
+    pattern
+}
+
+/// `lower(column) LIKE lower('%needle%')`: case-insensitive substring match on both
+/// backends.
+#[macro_export]
+macro_rules! contains_text {
+    ($column:expr, $needle:expr) => {{
+        use diesel::TextExpressionMethods as _;
+        $crate::dialect::lower($column)
+            .like($crate::dialect::contains_pattern($needle))
+            .escape('\\')
+    }};
+}
+
+/// Inserts rows, skipping any whose key already exists; returns how many were
+/// inserted. Multi-row `INSERT` and `ON CONFLICT` only compile per backend, hence
+/// the match.
+#[macro_export]
+macro_rules! insert_or_ignore {
+    ($conn:expr, $table:expr, $values:expr) => {{
+        use diesel::RunQueryDsl as _;
+        match $conn {
+            $crate::db::DbConnection::Pg(c) => diesel::insert_into($table)
+                .values($values)
+                .on_conflict_do_nothing()
+                .execute(c),
+            $crate::db::DbConnection::Sqlite(c) => {
+                diesel::insert_or_ignore_into($table).values($values).execute(c)
+            }
+        }
+    }};
+}
+
+/// A UUID: `uuid` on PostgreSQL, hyphenated lower-case `TEXT` on SQLite.
+#[derive(Debug, Clone, Copy, SqlType, diesel::query_builder::QueryId)]
+#[diesel(postgres_type(oid = 2950, array_oid = 2951))]
+#[diesel(sqlite_type(name = "Text"))]
+pub struct PortableUuid;
+
+/// An instant: `timestamptz` on PostgreSQL, RFC 3339 UTC `TEXT` with microseconds on
+/// SQLite (fixed width, so it sorts as text in time order).
+#[derive(Debug, Clone, Copy, SqlType, diesel::query_builder::QueryId)]
+#[diesel(postgres_type(oid = 1184, array_oid = 1185))]
+#[diesel(sqlite_type(name = "Text"))]
+pub struct PortableTimestamp;
+
+/// A UUID as rows hold it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, AsExpression, FromSqlRow)]
+#[diesel(sql_type = PortableUuid)]
+pub struct DbUuid(pub uuid::Uuid);
+
+/// An instant as rows hold it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, AsExpression, FromSqlRow)]
+#[diesel(sql_type = PortableTimestamp)]
+pub struct DbTimestamp(pub DateTime<Utc>);
+
+impl HasSqlType<PortableUuid> for MultiBackend {
+    fn metadata(lookup: &mut Self::MetadataLookup) -> Self::TypeMetadata {
+        MultiBackend::lookup_sql_type::<PortableUuid>(lookup)
+    }
+}
+
+impl HasSqlType<PortableTimestamp> for MultiBackend {
+    fn metadata(lookup: &mut Self::MetadataLookup) -> Self::TypeMetadata {
+        MultiBackend::lookup_sql_type::<PortableTimestamp>(lookup)
+    }
+}
+
+type RawValue<'a, DB> = <DB as diesel::backend::Backend>::RawValue<'a>;
+
+// --- UUID -------------------------------------------------------------------
+
+impl ToSql<PortableUuid, Pg> for DbUuid {
+    fn to_sql<'b>(&'b self, out: &mut Output<'b, '_, Pg>) -> serialize::Result {
+        <uuid::Uuid as ToSql<diesel::sql_types::Uuid, Pg>>::to_sql(&self.0, out)
+    }
+}
+
+impl FromSql<PortableUuid, Pg> for DbUuid {
+    fn from_sql(bytes: RawValue<'_, Pg>) -> deserialize::Result<Self> {
+        <uuid::Uuid as FromSql<diesel::sql_types::Uuid, Pg>>::from_sql(bytes).map(DbUuid)
+    }
+}
+
+impl ToSql<PortableUuid, Sqlite> for DbUuid {
+    fn to_sql<'b>(&'b self, out: &mut Output<'b, '_, Sqlite>) -> serialize::Result {
+        out.set_value(self.0.hyphenated().to_string());
+        Ok(IsNull::No)
+    }
+}
+
+impl FromSql<PortableUuid, Sqlite> for DbUuid {
+    fn from_sql(bytes: RawValue<'_, Sqlite>) -> deserialize::Result<Self> {
+        let text = <String as FromSql<Text, Sqlite>>::from_sql(bytes)?;
+        Ok(DbUuid(uuid::Uuid::parse_str(&text)?))
+    }
+}
+
+impl ToSql<PortableUuid, MultiBackend> for DbUuid {
+    fn to_sql<'b>(&'b self, out: &mut Output<'b, '_, MultiBackend>) -> serialize::Result {
+        out.set_value((PortableUuid, self));
+        Ok(IsNull::No)
+    }
+}
+
+impl FromSql<PortableUuid, MultiBackend> for DbUuid {
+    fn from_sql(bytes: RawValue<'_, MultiBackend>) -> deserialize::Result<Self> {
+        bytes.from_sql::<DbUuid, PortableUuid>()
+    }
+}
+
+// --- Timestamps -------------------------------------------------------------
+
+impl ToSql<PortableTimestamp, Pg> for DbTimestamp {
+    fn to_sql<'b>(&'b self, out: &mut Output<'b, '_, Pg>) -> serialize::Result {
+        <DateTime<Utc> as ToSql<diesel::sql_types::Timestamptz, Pg>>::to_sql(&self.0, out)
+    }
+}
+
+impl FromSql<PortableTimestamp, Pg> for DbTimestamp {
+    fn from_sql(bytes: RawValue<'_, Pg>) -> deserialize::Result<Self> {
+        <DateTime<Utc> as FromSql<diesel::sql_types::Timestamptz, Pg>>::from_sql(bytes).map(DbTimestamp)
+    }
+}
+
+/// The text form of an instant on SQLite.
+pub fn sqlite_timestamp(at: &DateTime<Utc>) -> String {
+    at.to_rfc3339_opts(SecondsFormat::Micros, true)
+}
+
+impl ToSql<PortableTimestamp, Sqlite> for DbTimestamp {
+    fn to_sql<'b>(&'b self, out: &mut Output<'b, '_, Sqlite>) -> serialize::Result {
+        out.set_value(sqlite_timestamp(&self.0));
+        Ok(IsNull::No)
+    }
+}
+
+impl FromSql<PortableTimestamp, Sqlite> for DbTimestamp {
+    fn from_sql(bytes: RawValue<'_, Sqlite>) -> deserialize::Result<Self> {
+        let text = <String as FromSql<Text, Sqlite>>::from_sql(bytes)?;
+        Ok(DbTimestamp(DateTime::parse_from_rfc3339(&text)?.with_timezone(&Utc)))
+    }
+}
+
+impl ToSql<PortableTimestamp, MultiBackend> for DbTimestamp {
+    fn to_sql<'b>(&'b self, out: &mut Output<'b, '_, MultiBackend>) -> serialize::Result {
+        out.set_value((PortableTimestamp, self));
+        Ok(IsNull::No)
+    }
+}
+
+impl FromSql<PortableTimestamp, MultiBackend> for DbTimestamp {
+    fn from_sql(bytes: RawValue<'_, MultiBackend>) -> deserialize::Result<Self> {
+        bytes.from_sql::<DbTimestamp, PortableTimestamp>()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn patterns_escape_wildcards() {
+        assert_eq!(contains_pattern("五华"), "%五华%");
+        assert_eq!(contains_pattern("a%b_c\\"), "%a\\%b\\_c\\\\%");
+        assert_eq!(contains_pattern("ABC"), "%abc%");
+    }
+
+    #[test]
+    fn sqlite_timestamps_sort_as_text() {
+        let a = DateTime::parse_from_rfc3339("2024-01-02T03:04:05Z").unwrap().with_timezone(&Utc);
+        let b = a + chrono::Duration::microseconds(1);
+        assert_eq!(sqlite_timestamp(&a), "2024-01-02T03:04:05.000000Z");
+        assert!(sqlite_timestamp(&a) < sqlite_timestamp(&b));
+    }
+}

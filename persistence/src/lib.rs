@@ -1,0 +1,13 @@
+//! Zhenxing's storage: the diesel schema, rows and queries, the migrations and the
+//! region seed — one code path over PostgreSQL (production) and SQLite (embedded).
+
+pub mod db;
+pub mod dialect;
+pub mod error;
+pub mod migrations;
+pub mod regions;
+pub mod schema;
+pub mod seed;
+
+pub use db::{Backend, DatabaseUrl, DbConnection, DbPool, MultiBackend};
+pub use error::PersistenceError;
