@@ -211,3 +211,16 @@ mod tests {
         assert_eq!(url.redacted(), "postgres://app@db/zhenxing");
     }
 }
+
+/// Answers whether the database is reachable and fully migrated, waiting at most
+/// `timeout` for a connection.
+pub fn check_ready(pool: &DbPool, timeout: Duration) -> Result<(), crate::PersistenceError> {
+    let mut conn = pool.get_timeout(timeout)?;
+    if crate::migrations::is_up_to_date(&mut conn)? {
+        Ok(())
+    } else {
+        Err(crate::PersistenceError::Migration(
+            "the database has pending migrations".to_owned(),
+        ))
+    }
+}

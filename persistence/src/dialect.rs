@@ -52,8 +52,8 @@ macro_rules! contains_text {
     }};
 }
 
-/// Inserts rows, skipping any whose key already exists; returns how many were
-/// inserted. Multi-row `INSERT` and `ON CONFLICT` only compile per backend, hence
+/// Inserts a slice of rows, skipping any whose key already exists; returns how many
+/// were inserted. Multi-row `INSERT … ON CONFLICT` only compiles per backend, hence
 /// the match.
 #[macro_export]
 macro_rules! insert_or_ignore {
@@ -64,9 +64,16 @@ macro_rules! insert_or_ignore {
                 .values($values)
                 .on_conflict_do_nothing()
                 .execute(c),
-            $crate::db::DbConnection::Sqlite(c) => {
-                diesel::insert_or_ignore_into($table).values($values).execute(c)
-            }
+            // Row by row: diesel has no multi-row `ON CONFLICT` for SQLite, and
+            // `INSERT OR IGNORE` would also skip rows that break a CHECK. Inside the
+            // caller's transaction, with the statement cached, this stays fast.
+            $crate::db::DbConnection::Sqlite(c) => $values.into_iter().try_fold(0, |inserted, row| {
+                diesel::insert_into($table)
+                    .values(row)
+                    .on_conflict_do_nothing()
+                    .execute(c)
+                    .map(|n| inserted + n)
+            }),
         }
     }};
 }

@@ -11,3 +11,10 @@ pub mod seed;
 
 pub use db::{Backend, DatabaseUrl, DbConnection, DbPool, MultiBackend};
 pub use error::PersistenceError;
+
+/// A page of a list and the number of items across all pages.
+#[derive(Debug, Clone)]
+pub struct Listed<T> {
+    pub items: Vec<T>,
+    pub total: i64,
+}

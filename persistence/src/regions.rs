@@ -8,6 +8,7 @@ use domain::region::{County, KeyCounty, KeyCountyFilter, Region, RegionCode, Reg
 use crate::db::{DbConnection, MultiBackend};
 use crate::dialect::DbTimestamp;
 use crate::schema::regions;
+use crate::Listed;
 
 /// A row of `regions`, column for column.
 #[derive(Debug, Clone, Queryable, Selectable)]
@@ -90,13 +91,6 @@ impl TryFrom<RegionRow> for Region {
             updated_at: row.updated_at.0,
         })
     }
-}
-
-/// A page of a list and the number of items across all pages.
-#[derive(Debug, Clone)]
-pub struct Listed<T> {
-    pub items: Vec<T>,
-    pub total: i64,
 }
 
 /// Filters of `GET /regions`.

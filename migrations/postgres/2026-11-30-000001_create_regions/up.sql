@@ -8,7 +8,7 @@ CREATE TABLE regions (
     children_count  INTEGER     NOT NULL DEFAULT 0 CHECK (children_count >= 0),
     townships_count INTEGER     NOT NULL DEFAULT 0 CHECK (townships_count >= 0),
     villages_count  INTEGER     NOT NULL DEFAULT 0 CHECK (villages_count >= 0),
-    key_county      TEXT        CHECK (key_county IN ('national', 'provincial') AND level = 'county'),
+    key_county      TEXT        CHECK (key_county IS NULL OR (key_county IN ('national', 'provincial') AND level = 'county')),
     border_county   BOOLEAN     NOT NULL DEFAULT FALSE CHECK (NOT border_county OR level = 'county'),
     -- A JSON array of village tag code names, sorted; '[]' when none.
     tags            TEXT        NOT NULL DEFAULT '[]' CHECK (tags = '[]' OR level = 'village'),

@@ -1,0 +1,180 @@
+//! The request context: every request gets an id (the caller's `X-Request-Id` or a
+//! new one), a language, an access-log line, metrics, and — for any error — a
+//! problem+json body in that language, whatever part of the stack produced it.
+
+use std::rc::Rc;
+use std::time::Instant;
+
+use actix_web::body::{BoxBody, MessageBody};
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::http::header::{self, HeaderName, HeaderValue};
+use actix_web::http::StatusCode;
+use actix_web::middleware::Next;
+use actix_web::{web, FromRequest, HttpMessage, HttpRequest};
+use domain::Lang;
+
+use crate::error::{ApiError, PROBLEM_JSON};
+use crate::metrics::Metrics;
+
+pub const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
+
+/// The id of the request being served, as echoed in `X-Request-Id`.
+#[derive(Debug, Clone)]
+pub struct RequestId(pub Rc<str>);
+
+impl RequestId {
+    /// Accepts the caller's id when it is short and plain; otherwise makes one.
+    fn from_header(value: Option<&HeaderValue>) -> RequestId {
+        let given = value
+            .and_then(|v| v.to_str().ok())
+            .map(str::trim)
+            .filter(|v| {
+                !v.is_empty()
+                    && v.len() <= 128
+                    && v.bytes().all(|b| b.is_ascii_alphanumeric() || b"-_.:".contains(&b))
+            });
+        match given {
+            Some(id) => RequestId(Rc::from(id)),
+            None => RequestId(Rc::from(uuid::Uuid::now_v7().to_string())),
+        }
+    }
+}
+
+impl FromRequest for RequestId {
+    type Error = ApiError;
+    type Future = std::future::Ready<Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut actix_web::dev::Payload) -> Self::Future {
+        let id = req
+            .extensions()
+            .get::<RequestId>()
+            .cloned()
+            .unwrap_or_else(|| RequestId::from_header(None));
+        std::future::ready(Ok(id))
+    }
+}
+
+/// The caller's language, from `Accept-Language`.
+pub fn request_lang(req: &HttpRequest) -> Lang {
+    req.headers()
+        .get(header::ACCEPT_LANGUAGE)
+        .and_then(|v| v.to_str().ok())
+        .map(Lang::from_accept_language)
+        .unwrap_or_default()
+}
+
+/// The middleware itself; wrap the whole app with `from_fn(request_context)`.
+pub async fn request_context(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
+    let started = Instant::now();
+    let request_id = RequestId::from_header(req.headers().get(REQUEST_ID));
+    req.extensions_mut().insert(request_id.clone());
+    let http_req = req.request().clone();
+    let metrics = req.app_data::<web::Data<Metrics>>().cloned();
+
+    let res = match next.call(req).await {
+        Ok(res) => res.map_into_boxed_body(),
+        // An error escaping the inner services still gets a response of ours.
+        Err(e) => ServiceResponse::new(http_req.clone(), e.error_response()),
+    };
+    let mut res = render_problem(res, &http_req, &request_id);
+    if let Ok(value) = HeaderValue::from_str(&request_id.0) {
+        res.headers_mut().insert(REQUEST_ID, value);
+    }
+
+    let status = res.status();
+    let route = http_req.match_pattern().unwrap_or_else(|| "unmatched".to_owned());
+    let elapsed = started.elapsed();
+    if let Some(metrics) = metrics {
+        metrics.observe(http_req.method().as_str(), &route, status.as_u16(), elapsed);
+    }
+    log::info!(
+        target: "zhenxing::access",
+        "request_id={} method={} path={} route={} status={} duration_ms={:.1}",
+        request_id.0,
+        http_req.method(),
+        http_req.path(),
+        route,
+        status.as_u16(),
+        elapsed.as_secs_f64() * 1000.0
+    );
+    Ok(res)
+}
+
+/// Turns any error response into problem+json in the caller's language: our own
+/// `ApiError`s, actix's extractor and routing errors, anything else with a 4xx/5xx.
+fn render_problem(
+    res: ServiceResponse<BoxBody>,
+    req: &HttpRequest,
+    request_id: &RequestId,
+) -> ServiceResponse<BoxBody> {
+    let status = res.status();
+    if status.as_u16() < 400 {
+        return res;
+    }
+    let lang = request_lang(req);
+    let api_error = match res.response().error().and_then(|e| e.as_error::<ApiError>()) {
+        Some(e) => {
+            if let ApiError::Internal(cause) = e {
+                log::error!("request_id={} internal error: {cause}", request_id.0);
+            }
+            if let ApiError::Unavailable(cause) = e {
+                log::warn!("request_id={} database unavailable: {cause}", request_id.0);
+            }
+            e.to_response(lang, &request_id.0, req.path())
+        }
+        None => {
+            let already_problem = res
+                .headers()
+                .get(header::CONTENT_TYPE)
+                .is_some_and(|v| v.as_bytes().starts_with(PROBLEM_JSON.as_bytes()));
+            if already_problem {
+                return res;
+            }
+            if let Some(e) = res.response().error() {
+                log::warn!("request_id={} {status}: {e}", request_id.0);
+            }
+            fallback_error(status).to_response(lang, &request_id.0, req.path())
+        }
+    };
+    let mut fresh = api_error;
+    // Keep headers the inner response set for a reason (Allow, WWW-Authenticate, …).
+    for (name, value) in res.headers() {
+        if name != header::CONTENT_TYPE && name != header::CONTENT_LENGTH && !fresh.headers().contains_key(name) {
+            fresh.headers_mut().insert(name.clone(), value.clone());
+        }
+    }
+    res.into_response(fresh)
+}
+
+fn fallback_error(status: StatusCode) -> ApiError {
+    match status {
+        StatusCode::NOT_FOUND => ApiError::NotFound,
+        StatusCode::METHOD_NOT_ALLOWED => ApiError::MethodNotAllowed,
+        StatusCode::PAYLOAD_TOO_LARGE => ApiError::PayloadTooLarge { limit: None },
+        StatusCode::UNSUPPORTED_MEDIA_TYPE => ApiError::UnsupportedMediaType,
+        StatusCode::INTERNAL_SERVER_ERROR => ApiError::Internal("unexpected error response".to_owned()),
+        other => ApiError::Status(other),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn plain_ids_are_kept_and_others_replaced() {
+        let keep = HeaderValue::from_static("abc-123_X.y:z");
+        assert_eq!(&*RequestId::from_header(Some(&keep)).0, "abc-123_X.y:z");
+        for bad in ["", "has space", "semi;colon"] {
+            let v = HeaderValue::from_str(bad).unwrap();
+            let id = RequestId::from_header(Some(&v));
+            assert_ne!(&*id.0, bad);
+            assert!(uuid::Uuid::parse_str(&id.0).is_ok());
+        }
+        let long = HeaderValue::from_str(&"a".repeat(129)).unwrap();
+        assert_eq!(RequestId::from_header(Some(&long)).0.len(), 36);
+    }
+}

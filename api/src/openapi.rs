@@ -1,0 +1,49 @@
+//! The OpenAPI document, assembled from the routes themselves.
+
+use actix_web::App;
+use utoipa::OpenApi;
+use utoipa_actix_web::AppExt;
+
+use crate::error::{Problem, ProblemField};
+use crate::routes;
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "Zhenxing 振兴 API",
+        description = "The API of Yunnan's programme 社会组织助力乡村振兴三年行动方案 (2023–2025): \
+social organizations pair with counties, run assistance projects, help villages and households, \
+pair party branches, and report.\n\n\
+Conventions: JSON in UTF-8 with snake_case fields; lists take `page` (from 1), `page_size` (1–100, \
+default 20) and `sort` (a field, `-` for descending) and answer `{items, page, page_size, total}`; \
+unknown query parameters are refused; every error is `application/problem+json` with a stable `code`, \
+`request_id` and, for invalid input, `errors[]` of `{field, code, message}`. Messages are Chinese by \
+default and English with `Accept-Language: en`. Send `X-Request-Id` to trace a request; it is echoed.",
+        license(name = "MIT", identifier = "MIT"),
+    ),
+    tags(
+        (name = "regions", description = "Yunnan's administrative divisions (行政区划), province to village"),
+        (name = "counties", description = "The 129 county-level divisions, the unit of pairing"),
+        (name = "operations", description = "Liveness, readiness and metrics"),
+    ),
+    components(schemas(Problem, ProblemField))
+)]
+pub struct ApiDoc;
+
+/// The complete document, as served at `/api/v1/openapi.json`.
+pub fn document() -> utoipa::openapi::OpenApi {
+    let (_, api) = App::new()
+        .into_utoipa_app()
+        .openapi(ApiDoc::openapi())
+        .configure(routes::configure)
+        .split_for_parts();
+    api
+}
+
+/// The document as pretty JSON with a trailing newline, as committed in
+/// `openapi/openapi.json`.
+pub fn document_json() -> Result<String, serde_json::Error> {
+    let mut json = serde_json::to_string_pretty(&document())?;
+    json.push('\n');
+    Ok(json)
+}

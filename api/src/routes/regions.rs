@@ -1,0 +1,206 @@
+//! `/regions`: Yunnan's division tree, public.
+
+use actix_web::{get, web, HttpRequest, HttpResponse};
+use chrono::{DateTime, Utc};
+use domain::{KeyCounty, KeyCountyFilter, Region, RegionCode, RegionLevel, VillageTag};
+use persistence::regions::{self as store, RegionFilter, RegionSort};
+use serde::Serialize;
+use utoipa::{IntoParams, ToSchema};
+
+use crate::error::{ApiError, Problem};
+use crate::extract::{with_etag, ListFilter, ListQuery, PageParams, Paged, QueryReader};
+use crate::state::AppState;
+
+/// An administrative division (行政区划).
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(as = Region)]
+pub struct RegionBody {
+    /// 统计用区划代码: 2 (province), 4 (prefecture), 6 (county), 9 (township) or 12 (village) digits.
+    #[schema(example = "530102")]
+    pub code: String,
+    #[schema(example = "五华区")]
+    pub name: String,
+    pub level: RegionLevel,
+    /// The division directly above; null for the province.
+    #[schema(example = "5301")]
+    pub parent_code: Option<String>,
+    /// Every ancestor's name and its own.
+    #[schema(example = "云南省昆明市五华区")]
+    pub full_name: String,
+    /// Divisions directly below.
+    pub children_count: i32,
+    /// Townships below (0 for townships and villages).
+    pub townships_count: i32,
+    /// Villages below (0 for villages).
+    pub villages_count: i32,
+    /// 重点帮扶县 designation; counties only, null otherwise.
+    pub key_county: Option<KeyCounty>,
+    /// 边境县; counties only, null for other levels.
+    pub border_county: Option<bool>,
+    /// 村类型; villages only, null for other levels.
+    pub tags: Option<Vec<VillageTag>>,
+    /// Increases with every change; also the `ETag`.
+    pub version: i32,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl From<Region> for RegionBody {
+    fn from(r: Region) -> Self {
+        let is_county = r.level == RegionLevel::County;
+        let is_village = r.level == RegionLevel::Village;
+        RegionBody {
+            code: r.code.to_string(),
+            name: r.name,
+            level: r.level,
+            parent_code: r.parent_code.map(|c| c.to_string()),
+            full_name: r.full_name,
+            children_count: r.children_count,
+            townships_count: r.townships_count,
+            villages_count: r.villages_count,
+            key_county: r.key_county,
+            border_county: is_county.then_some(r.border_county),
+            tags: is_village.then_some(r.tags),
+            version: r.version,
+            updated_at: r.updated_at,
+        }
+    }
+}
+
+/// Filters of the region list.
+#[derive(Debug, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct RegionQuery {
+    /// Only regions of this level.
+    level: Option<RegionLevel>,
+    /// Only the children of this region (a code).
+    #[param(value_type = Option<String>, pattern = "^[0-9]{2,12}$", example = "5301")]
+    parent: Option<RegionCode>,
+    /// Name contains this text.
+    q: Option<String>,
+    /// Key assistance counties of this kind, or `any` for both.
+    key_county: Option<KeyCountyFilter>,
+    /// Villages with this tag.
+    tag: Option<VillageTag>,
+}
+
+impl ListFilter for RegionQuery {
+    type Sort = RegionSort;
+
+    fn read(q: &mut QueryReader) -> Self {
+        RegionQuery {
+            level: q.parse_with("level"),
+            parent: q.region_code("parent"),
+            q: q.text("q"),
+            key_county: q.parse_with("key_county"),
+            tag: q.parse_with("tag"),
+        }
+    }
+}
+
+impl From<RegionQuery> for RegionFilter {
+    fn from(q: RegionQuery) -> Self {
+        RegionFilter {
+            level: q.level,
+            parent: q.parent,
+            q: q.q,
+            key_county: q.key_county,
+            tag: q.tag,
+        }
+    }
+}
+
+/// Paging and sort of a region's children (no filters).
+#[derive(Debug)]
+pub struct ChildrenQuery;
+
+impl ListFilter for ChildrenQuery {
+    type Sort = RegionSort;
+
+    fn read(_: &mut QueryReader) -> Self {
+        ChildrenQuery
+    }
+}
+
+fn path_code(raw: &str) -> Result<RegionCode, ApiError> {
+    // A string that cannot be a code names no region.
+    RegionCode::parse(raw).map_err(|_| ApiError::NotFound)
+}
+
+/// List regions.
+///
+/// Sortable by `code` (default) and `name`.
+#[utoipa::path(
+    tag = "regions",
+    params(RegionQuery, PageParams),
+    responses(
+        (status = 200, description = "A page of regions", body = Paged<RegionBody>),
+        (status = 400, description = "A parameter cannot be read", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "A parameter is out of range", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "The database is unavailable", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/regions")]
+pub async fn list_regions(
+    state: web::Data<AppState>,
+    query: ListQuery<RegionQuery>,
+) -> Result<web::Json<Paged<RegionBody>>, ApiError> {
+    let ListQuery { filter, page, sort } = query;
+    let filter = RegionFilter::from(filter);
+    let listed = state
+        .db(move |conn| Ok(store::list_regions(conn, &filter, sort, page)?))
+        .await?;
+    Ok(web::Json(Paged::new(listed, page, RegionBody::from)))
+}
+
+/// Get one region.
+#[utoipa::path(
+    tag = "regions",
+    params(("code" = String, Path, description = "Region code", example = "530102")),
+    responses(
+        (status = 200, description = "The region", body = RegionBody,
+            headers(("ETag" = String, description = "The region's version"))),
+        (status = 304, description = "Unchanged since the `If-None-Match` version"),
+        (status = 404, description = "No such region", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "The database is unavailable", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/regions/{code}")]
+pub async fn get_region(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    code: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let code = path_code(&code)?;
+    let region = state
+        .db(move |conn| store::find_region(conn, &code)?.ok_or(ApiError::NotFound))
+        .await?;
+    Ok(with_etag(&req, region.version, RegionBody::from(region)))
+}
+
+/// List the regions directly below one region.
+///
+/// Sortable by `code` (default) and `name`.
+#[utoipa::path(
+    tag = "regions",
+    params(("code" = String, Path, description = "Region code", example = "5301"), PageParams),
+    responses(
+        (status = 200, description = "A page of the region's children", body = Paged<RegionBody>),
+        (status = 400, description = "A parameter cannot be read", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such region", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "A parameter is out of range", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "The database is unavailable", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/regions/{code}/children")]
+pub async fn list_region_children(
+    state: web::Data<AppState>,
+    code: web::Path<String>,
+    query: ListQuery<ChildrenQuery>,
+) -> Result<web::Json<Paged<RegionBody>>, ApiError> {
+    let code = path_code(&code)?;
+    let ListQuery { page, sort, .. } = query;
+    let listed = state
+        .db(move |conn| store::list_children(conn, &code, sort, page)?.ok_or(ApiError::NotFound))
+        .await?;
+    Ok(web::Json(Paged::new(listed, page, RegionBody::from)))
+}
