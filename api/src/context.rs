@@ -71,31 +71,38 @@ pub async fn request_context(
     let started = Instant::now();
     let request_id = RequestId::from_header(req.headers().get(REQUEST_ID));
     req.extensions_mut().insert(request_id.clone());
-    let http_req = req.request().clone();
+    // The request itself must not be cloned before routing (actix needs it unshared),
+    // so keep what an escaping error needs.
+    let lang = request_lang(req.request());
+    let method = req.method().clone();
+    let path = req.path().to_owned();
     let metrics = req.app_data::<web::Data<Metrics>>().cloned();
 
-    let res = match next.call(req).await {
-        Ok(res) => res.map_into_boxed_body(),
-        // An error escaping the inner services still gets a response of ours.
-        Err(e) => ServiceResponse::new(http_req.clone(), e.error_response()),
+    let mut res = match next.call(req).await {
+        Ok(res) => render_problem(res.map_into_boxed_body(), &request_id),
+        Err(e) => {
+            // An error escaping the inner services: answer it ourselves.
+            log::warn!("request_id={} {method} {path}: {e}", request_id.0);
+            let error = fallback_error(e.as_response_error().status_code());
+            return Err(Rendered::from_error(error, lang, &request_id, &path).into());
+        }
     };
-    let mut res = render_problem(res, &http_req, &request_id);
     if let Ok(value) = HeaderValue::from_str(&request_id.0) {
         res.headers_mut().insert(REQUEST_ID, value);
     }
 
     let status = res.status();
-    let route = http_req.match_pattern().unwrap_or_else(|| "unmatched".to_owned());
+    let route = res.request().match_pattern().unwrap_or_else(|| "unmatched".to_owned());
     let elapsed = started.elapsed();
     if let Some(metrics) = metrics {
-        metrics.observe(http_req.method().as_str(), &route, status.as_u16(), elapsed);
+        metrics.observe(method.as_str(), &route, status.as_u16(), elapsed);
     }
     log::info!(
         target: "zhenxing::access",
         "request_id={} method={} path={} route={} status={} duration_ms={:.1}",
         request_id.0,
-        http_req.method(),
-        http_req.path(),
+        method,
+        path,
         route,
         status.as_u16(),
         elapsed.as_secs_f64() * 1000.0
@@ -103,17 +110,57 @@ pub async fn request_context(
     Ok(res)
 }
 
+/// A problem already rendered for its request, handed back to actix as an error.
+#[derive(Debug)]
+struct Rendered {
+    status: StatusCode,
+    headers: Vec<(HeaderName, HeaderValue)>,
+    body: Vec<u8>,
+}
+
+impl Rendered {
+    fn from_error(error: ApiError, lang: domain::Lang, request_id: &RequestId, path: &str) -> Rendered {
+        let problem = error.problem(lang, &request_id.0, path);
+        let mut headers = vec![(header::CONTENT_TYPE, HeaderValue::from_static(PROBLEM_JSON))];
+        if let Ok(value) = HeaderValue::from_str(&request_id.0) {
+            headers.push((REQUEST_ID, value));
+        }
+        Rendered {
+            status: error.status(),
+            headers,
+            body: serde_json::to_vec(&problem).unwrap_or_default(),
+        }
+    }
+}
+
+impl std::fmt::Display for Rendered {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "problem {}", self.status)
+    }
+}
+
+impl actix_web::ResponseError for Rendered {
+    fn status_code(&self) -> StatusCode {
+        self.status
+    }
+
+    fn error_response(&self) -> actix_web::HttpResponse {
+        let mut builder = actix_web::HttpResponse::build(self.status);
+        for header in &self.headers {
+            builder.insert_header(header.clone());
+        }
+        builder.body(self.body.clone())
+    }
+}
+
 /// Turns any error response into problem+json in the caller's language: our own
 /// `ApiError`s, actix's extractor and routing errors, anything else with a 4xx/5xx.
-fn render_problem(
-    res: ServiceResponse<BoxBody>,
-    req: &HttpRequest,
-    request_id: &RequestId,
-) -> ServiceResponse<BoxBody> {
+fn render_problem(res: ServiceResponse<BoxBody>, request_id: &RequestId) -> ServiceResponse<BoxBody> {
     let status = res.status();
     if status.as_u16() < 400 {
         return res;
     }
+    let req = res.request();
     let lang = request_lang(req);
     let api_error = match res.response().error().and_then(|e| e.as_error::<ApiError>()) {
         Some(e) => {

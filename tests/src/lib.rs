@@ -1,1 +1,284 @@
-//! placeholder
+//! The black-box test harness: each test gets a fresh database (a temporary SQLite
+//! file, or a PostgreSQL database created for it when `TEST_DATABASE_URL` names a
+//! server) and the real server on a free port, and talks to it over HTTP.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::net::SocketAddr;
+use std::thread::JoinHandle;
+use std::time::Duration;
+
+use actix_web::dev::ServerHandle;
+use api::Config;
+use diesel::connection::SimpleConnection;
+use diesel::Connection;
+use persistence::db::DbManager;
+use persistence::{DatabaseUrl, DbConnection};
+use serde_json::Value;
+
+/// The environment variable naming a PostgreSQL server for the tests, e.g.
+/// `postgres://postgres@127.0.0.1:5432/postgres`. Unset: SQLite.
+pub const TEST_DATABASE_URL: &str = "TEST_DATABASE_URL";
+
+/// A database made for one test and removed after it.
+pub struct TestDb {
+    pub url: DatabaseUrl,
+    _dir: Option<tempfile::TempDir>,
+    postgres: Option<PgTestDb>,
+}
+
+struct PgTestDb {
+    admin_url: String,
+    name: String,
+}
+
+impl TestDb {
+    pub fn new() -> TestDb {
+        match std::env::var(TEST_DATABASE_URL).ok().filter(|v| !v.is_empty()) {
+            Some(admin_url) => {
+                let name = format!("zhenxing_test_{}", uuid::Uuid::now_v7().simple());
+                let mut admin = diesel::PgConnection::establish(&admin_url).unwrap_or_else(|e| {
+                    panic!("{TEST_DATABASE_URL}={admin_url} is set but unreachable: {e}")
+                });
+                admin
+                    .batch_execute(&format!("CREATE DATABASE {name}"))
+                    .unwrap();
+                TestDb {
+                    url: DatabaseUrl::Postgres(with_database(&admin_url, &name)),
+                    _dir: None,
+                    postgres: Some(PgTestDb { admin_url, name }),
+                }
+            }
+            None => {
+                let dir = tempfile::tempdir().unwrap();
+                let url = DatabaseUrl::Sqlite(dir.path().join("zhenxing-test.db"));
+                TestDb {
+                    url,
+                    _dir: Some(dir),
+                    postgres: None,
+                }
+            }
+        }
+    }
+
+    pub fn is_postgres(&self) -> bool {
+        self.postgres.is_some()
+    }
+
+    /// A direct connection, for arranging data and checking what was stored.
+    pub fn connect(&self) -> DbConnection {
+        DbManager::new(self.url.clone()).establish().unwrap()
+    }
+
+    /// Runs SQL directly (test arrangement only).
+    pub fn execute(&self, sql: &str) {
+        self.connect().batch_execute(sql).unwrap();
+    }
+
+    /// Makes the database unreachable: drops it on PostgreSQL (ending its sessions),
+    /// overwrites the file with garbage on SQLite.
+    pub fn break_database(&self) {
+        match (&self.postgres, &self.url) {
+            (Some(pg), _) => {
+                let mut admin = diesel::PgConnection::establish(&pg.admin_url).unwrap();
+                admin
+                    .batch_execute(&format!("DROP DATABASE {} WITH (FORCE)", pg.name))
+                    .unwrap();
+            }
+            (None, DatabaseUrl::Sqlite(path)) => {
+                for suffix in ["-wal", "-shm"] {
+                    let mut p = path.clone().into_os_string();
+                    p.push(suffix);
+                    let _ = std::fs::remove_file(p);
+                }
+                std::fs::write(path, vec![0x5a; 64 * 1024]).unwrap();
+            }
+            (None, DatabaseUrl::Postgres(_)) => unreachable!(),
+        }
+    }
+}
+
+impl Default for TestDb {
+    fn default() -> Self {
+        TestDb::new()
+    }
+}
+
+impl Drop for TestDb {
+    fn drop(&mut self) {
+        if let Some(pg) = &self.postgres {
+            if let Ok(mut admin) = diesel::PgConnection::establish(&pg.admin_url) {
+                let _ = admin.batch_execute(&format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", pg.name));
+            }
+        }
+    }
+}
+
+fn with_database(admin_url: &str, name: &str) -> String {
+    let (base, query) = match admin_url.split_once('?') {
+        Some((b, q)) => (b, Some(q)),
+        None => (admin_url, None),
+    };
+    let scheme_end = base.find("://").map_or(0, |i| i + 3);
+    let path_start = base[scheme_end..].find('/').map(|i| i + scheme_end);
+    let host_part = path_start.map_or(base, |i| &base[..i]);
+    match query {
+        Some(q) => format!("{host_part}/{name}?{q}"),
+        None => format!("{host_part}/{name}"),
+    }
+}
+
+/// The real server, on a free port, over its own fresh database.
+pub struct TestApp {
+    pub addr: SocketAddr,
+    pub db: TestDb,
+    handle: ServerHandle,
+    thread: Option<JoinHandle<()>>,
+    agent: ureq::Agent,
+}
+
+impl TestApp {
+    pub fn spawn() -> TestApp {
+        TestApp::spawn_with(|_| {})
+    }
+
+    /// Starts the server after `adjust` has changed the configuration.
+    pub fn spawn_with(adjust: impl FnOnce(&mut Config)) -> TestApp {
+        let _ = env_logger_init();
+        let db = TestDb::new();
+        let mut config = Config::from_lookup(|_| None).unwrap();
+        config.database_url = db.url.clone();
+        config.bind_addr = "127.0.0.1:0".parse().unwrap();
+        config.workers = 1;
+        config.db_timeout = Duration::from_secs(2);
+        adjust(&mut config);
+        let pool = api::server::prepare_database(&config).unwrap();
+        let (tx, rx) = std::sync::mpsc::channel();
+        let thread = std::thread::spawn(move || {
+            actix_web::rt::System::new().block_on(async move {
+                let running = api::server::start(&config, pool).unwrap();
+                tx.send((running.addr, running.server.handle())).unwrap();
+                let _ = running.server.await;
+            });
+        });
+        let (addr, handle) = rx.recv_timeout(Duration::from_secs(30)).unwrap();
+        let agent: ureq::Agent = ureq::Agent::config_builder()
+            .http_status_as_error(false)
+            .timeout_global(Some(Duration::from_secs(30)))
+            .build()
+            .into();
+        TestApp {
+            addr,
+            db,
+            handle,
+            thread: Some(thread),
+            agent,
+        }
+    }
+
+    /// The full URL of `path`, with non-ASCII characters percent-encoded as a
+    /// browser would.
+    pub fn url(&self, path: &str) -> String {
+        let mut encoded = String::with_capacity(path.len());
+        for ch in path.chars() {
+            if ch.is_ascii() {
+                encoded.push(ch);
+            } else {
+                let mut buf = [0u8; 4];
+                for byte in ch.encode_utf8(&mut buf).bytes() {
+                    encoded.push_str(&format!("%{byte:02X}"));
+                }
+            }
+        }
+        format!("http://{}{}", self.addr, encoded)
+    }
+
+    /// `GET path` with extra headers.
+    pub fn get_with(&self, path: &str, headers: &[(&str, &str)]) -> Response {
+        let mut req = self.agent.get(&self.url(path));
+        for (k, v) in headers {
+            req = req.header(*k, *v);
+        }
+        Response::from(req.call().unwrap())
+    }
+
+    pub fn get(&self, path: &str) -> Response {
+        self.get_with(path, &[])
+    }
+
+    /// A request with a body and any method.
+    pub fn send(&self, method: &str, path: &str, content_type: &str, body: &[u8]) -> Response {
+        let req = actix_web::http::Method::from_bytes(method.as_bytes()).unwrap();
+        let request = ureq::http::Request::builder()
+            .method(req.as_str())
+            .uri(self.url(path))
+            .header("content-type", content_type)
+            .body(body.to_vec())
+            .unwrap();
+        Response::from(self.agent.run(request).unwrap())
+    }
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        let handle = self.handle.clone();
+        actix_web::rt::System::new().block_on(handle.stop(false));
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}
+
+fn env_logger_init() -> Result<(), ()> {
+    // Log lines only when a test run asks for them with RUST_LOG.
+    if std::env::var_os("RUST_LOG").is_some() {
+        let _ = env_logger::builder().is_test(true).try_init();
+    }
+    Ok(())
+}
+
+/// What came back.
+#[derive(Debug)]
+pub struct Response {
+    pub status: u16,
+    pub headers: ureq::http::HeaderMap,
+    pub text: String,
+}
+
+impl Response {
+    pub fn json(&self) -> Value {
+        serde_json::from_str(&self.text)
+            .unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.text))
+    }
+
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+
+    /// Asserts this is a problem+json of `status` and `code`, and returns its body.
+    pub fn problem(&self, status: u16, code: &str) -> Value {
+        assert_eq!(self.status, status, "{}", self.text);
+        assert_eq!(
+            self.header("content-type"),
+            Some("application/problem+json"),
+            "{}",
+            self.text
+        );
+        let body = self.json();
+        assert_eq!(body["status"], status);
+        assert_eq!(body["code"], code, "{body}");
+        assert_eq!(body["type"], format!("urn:zhenxing:problem:{code}"));
+        assert!(body["title"].as_str().is_some_and(|t| !t.is_empty()));
+        assert!(body["detail"].as_str().is_some_and(|t| !t.is_empty()));
+        assert!(body["request_id"].as_str().is_some_and(|t| !t.is_empty()));
+        body
+    }
+}
+
+impl From<ureq::http::Response<ureq::Body>> for Response {
+    fn from(mut res: ureq::http::Response<ureq::Body>) -> Self {
+        let status = res.status().as_u16();
+        let headers = res.headers().clone();
+        let text = res.body_mut().read_to_string().unwrap_or_default();
+        Response { status, headers, text }
+    }
+}
