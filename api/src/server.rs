@@ -11,7 +11,7 @@ use persistence::db::{build_pool, DbManager, PoolOptions};
 use persistence::{DbPool, PersistenceError};
 use utoipa::OpenApi;
 use utoipa_actix_web::AppExt;
-use utoipa_swagger_ui::SwaggerUi;
+use utoipa_swagger_ui::{Config as SwaggerConfig, SwaggerUi};
 
 use crate::config::Config;
 use crate::context::request_context;
@@ -19,6 +19,9 @@ use crate::error::ApiError;
 use crate::metrics::Metrics;
 use crate::openapi::ApiDoc;
 use crate::routes;
+
+/// Where the OpenAPI document is served.
+pub const OPENAPI_PATH: &str = "/api/v1/openapi.json";
 use crate::state::AppState;
 
 #[derive(Debug, thiserror::Error)]
@@ -74,6 +77,7 @@ pub fn start(config: &Config, pool: DbPool) -> Result<Running, StartError> {
     let metrics = web::Data::new(Metrics::new());
     let state = web::Data::new(state);
     let limit = config.max_body_bytes;
+    let spec = web::Data::new(routes::OpenApiJson(crate::openapi::document()));
     let server = HttpServer::new(move || {
         App::new()
             .into_utoipa_app()
@@ -88,8 +92,12 @@ pub fn start(config: &Config, pool: DbPool) -> Result<Running, StartError> {
                 ApiError::NotFound.into()
             }))
             .configure(routes::configure)
-            .openapi_service(|api| SwaggerUi::new("/docs/{_:.*}").url("/api/v1/openapi.json", api))
-            .default_service(web::to(|| async { Err::<actix_web::HttpResponse, _>(ApiError::NotFound) }))
+            .app_data(spec.clone())
+            .map(|app| {
+                app.service(SwaggerUi::new("/docs/{_:.*}").config(SwaggerConfig::new([OPENAPI_PATH])))
+                    .route("/docs", web::get().to(redirect_to_docs))
+            })
+            .default_service(web::to(routes::unrouted))
             .map(|app| app.wrap(Compress::default()).wrap(from_fn(request_context)))
             .into_app()
     })
@@ -103,6 +111,12 @@ pub fn start(config: &Config, pool: DbPool) -> Result<Running, StartError> {
         addr,
         server: server.run(),
     })
+}
+
+async fn redirect_to_docs() -> actix_web::HttpResponse {
+    actix_web::HttpResponse::PermanentRedirect()
+        .insert_header((actix_web::http::header::LOCATION, "/docs/"))
+        .finish()
 }
 
 fn json_error(e: JsonPayloadError, limit: usize) -> ApiError {

@@ -30,11 +30,49 @@ impl PersistenceError {
     pub fn is_unavailable(&self) -> bool {
         match self {
             PersistenceError::Unavailable(_) => true,
-            PersistenceError::Query(DieselError::DatabaseError(kind, _)) => {
+            PersistenceError::Query(DieselError::DatabaseError(kind, info)) => {
                 matches!(kind, DatabaseErrorKind::ClosedConnection)
+                    || is_operational_failure(info.message())
             }
             PersistenceError::Query(DieselError::BrokenTransactionManager) => true,
             _ => false,
         }
+    }
+}
+
+/// Failures of the database itself rather than of the query: the server went away
+/// or the SQLite file cannot be used. diesel reports these as `Unknown` with the
+/// driver's message and no code, so the messages are matched here, in one place.
+fn is_operational_failure(message: &str) -> bool {
+    const MARKERS: &[&str] = &[
+        // PostgreSQL (libpq and server)
+        "terminating connection",
+        "server closed the connection",
+        "no connection to the server",
+        "could not connect to server",
+        "connection to server",
+        "the database system is shutting down",
+        "the database system is starting up",
+        "the database system is in recovery mode",
+        // SQLite
+        "file is not a database",
+        "unable to open database file",
+        "disk I/O error",
+        "database disk image is malformed",
+        "database or disk is full",
+        "database is locked",
+    ];
+    MARKERS.iter().any(|m| message.contains(m))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn outages_are_told_from_query_errors() {
+        assert!(is_operational_failure("file is not a database"));
+        assert!(is_operational_failure("FATAL:  terminating connection due to administrator command"));
+        assert!(!is_operational_failure("syntax error at or near \"SELEC\""));
     }
 }

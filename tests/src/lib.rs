@@ -97,6 +97,16 @@ impl TestDb {
     }
 }
 
+impl TestDb {
+    /// After `break_database` on PostgreSQL: the database comes back, migrated.
+    pub fn recreate(&self) {
+        let pg = self.postgres.as_ref().expect("recreate is for PostgreSQL");
+        let mut admin = diesel::PgConnection::establish(&pg.admin_url).unwrap();
+        admin.batch_execute(&format!("CREATE DATABASE {}", pg.name)).unwrap();
+        persistence::migrations::run_pending(&mut self.connect()).unwrap();
+    }
+}
+
 impl Default for TestDb {
     fn default() -> Self {
         TestDb::new()

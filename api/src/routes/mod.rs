@@ -1,8 +1,11 @@
 //! The routes, registered through utoipa-actix-web so that every route is in the
 //! OpenAPI document and nothing is in the document that is not routed.
 
-use utoipa_actix_web::service_config::ServiceConfig;
+use actix_web::{web, HttpRequest, HttpResponse};
 use utoipa_actix_web::scope;
+use utoipa_actix_web::service_config::ServiceConfig;
+
+use crate::error::ApiError;
 
 pub mod counties;
 pub mod operations;
@@ -17,10 +20,28 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(operations::metrics)
         .service(
             scope(API_BASE)
+                .route("/openapi.json", web::get().to(get_openapi))
+                .default_service(web::to(unrouted))
                 .service(regions::list_regions)
                 .service(regions::get_region)
                 .service(regions::list_region_children)
                 .service(counties::list_counties)
                 .service(counties::get_county),
         );
+}
+
+/// The OpenAPI document, computed once at start.
+pub struct OpenApiJson(pub utoipa::openapi::OpenApi);
+
+async fn get_openapi(spec: web::Data<OpenApiJson>) -> HttpResponse {
+    HttpResponse::Ok().json(&spec.0)
+}
+
+/// What no route answers: 405 when the path exists for another method, else 404.
+pub async fn unrouted(req: HttpRequest) -> Result<HttpResponse, ApiError> {
+    if req.resource_map().has_resource(req.path()) {
+        Err(ApiError::MethodNotAllowed)
+    } else {
+        Err(ApiError::NotFound)
+    }
 }
