@@ -73,7 +73,7 @@ pub struct RegionQuery {
     /// Only regions of this level.
     level: Option<RegionLevel>,
     /// Only the children of this region (a code).
-    #[param(value_type = Option<String>, pattern = "^[0-9]{2,12}$", example = "5301")]
+    #[param(value_type = Option<String>, pattern = "^([0-9]{2}|[0-9]{4}|[0-9]{6}|[0-9]{9}|[0-9]{12})$", example = "5301")]
     parent: Option<RegionCode>,
     /// Name contains this text.
     q: Option<String>,
