@@ -41,7 +41,11 @@ impl Config {
 
     /// Reads configuration through `lookup` (the environment, or a map in tests).
     pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Config, ConfigError> {
-        let get = |name: &str| lookup(name).map(|v| v.trim().to_owned()).filter(|v| !v.is_empty());
+        let get = |name: &str| {
+            lookup(name)
+                .map(|v| v.trim().to_owned())
+                .filter(|v| !v.is_empty())
+        };
         let database_url = get("DATABASE_URL").unwrap_or_else(|| DEFAULT_DATABASE_URL.to_owned());
         let database_url = DatabaseUrl::parse(&database_url).map_err(|message| ConfigError {
             variable: "DATABASE_URL",
@@ -60,7 +64,13 @@ impl Config {
         };
         let db_pool_size = number(&get, "DB_POOL_SIZE", default_pool, 1, 1000)?;
         let db_timeout = Duration::from_secs(number(&get, "DB_TIMEOUT_SECONDS", 5, 1, 300)?);
-        let max_body_bytes = number(&get, "MAX_BODY_BYTES", DEFAULT_MAX_BODY_BYTES as u64, 1024, 1 << 30)?;
+        let max_body_bytes = number(
+            &get,
+            "MAX_BODY_BYTES",
+            DEFAULT_MAX_BODY_BYTES as u64,
+            1024,
+            1 << 30,
+        )?;
         let cores = std::thread::available_parallelism().map_or(2, |n| n.get()) as u64;
         let workers = number(&get, "WORKERS", cores, 1, 256)?;
         Ok(Config {
@@ -99,7 +109,10 @@ mod tests {
     use std::collections::HashMap;
 
     fn config(pairs: &[(&str, &str)]) -> Result<Config, ConfigError> {
-        let map: HashMap<String, String> = pairs.iter().map(|(k, v)| ((*k).into(), (*v).into())).collect();
+        let map: HashMap<String, String> = pairs
+            .iter()
+            .map(|(k, v)| ((*k).into(), (*v).into()))
+            .collect();
         Config::from_lookup(|k| map.get(k).cloned())
     }
 

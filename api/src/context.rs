@@ -31,7 +31,8 @@ impl RequestId {
             .filter(|v| {
                 !v.is_empty()
                     && v.len() <= 128
-                    && v.bytes().all(|b| b.is_ascii_alphanumeric() || b"-_.:".contains(&b))
+                    && v.bytes()
+                        .all(|b| b.is_ascii_alphanumeric() || b"-_.:".contains(&b))
             });
         match given {
             Some(id) => RequestId(Rc::from(id)),
@@ -92,7 +93,10 @@ pub async fn request_context(
     }
 
     let status = res.status();
-    let route = res.request().match_pattern().unwrap_or_else(|| "unmatched".to_owned());
+    let route = res
+        .request()
+        .match_pattern()
+        .unwrap_or_else(|| "unmatched".to_owned());
     let elapsed = started.elapsed();
     if let Some(metrics) = metrics {
         metrics.observe(method.as_str(), &route, status.as_u16(), elapsed);
@@ -119,7 +123,12 @@ struct Rendered {
 }
 
 impl Rendered {
-    fn from_error(error: ApiError, lang: domain::Lang, request_id: &RequestId, path: &str) -> Rendered {
+    fn from_error(
+        error: ApiError,
+        lang: domain::Lang,
+        request_id: &RequestId,
+        path: &str,
+    ) -> Rendered {
         let problem = error.problem(lang, &request_id.0, path);
         let mut headers = vec![(header::CONTENT_TYPE, HeaderValue::from_static(PROBLEM_JSON))];
         if let Ok(value) = HeaderValue::from_str(&request_id.0) {
@@ -155,14 +164,21 @@ impl actix_web::ResponseError for Rendered {
 
 /// Turns any error response into problem+json in the caller's language: our own
 /// `ApiError`s, actix's extractor and routing errors, anything else with a 4xx/5xx.
-fn render_problem(res: ServiceResponse<BoxBody>, request_id: &RequestId) -> ServiceResponse<BoxBody> {
+fn render_problem(
+    res: ServiceResponse<BoxBody>,
+    request_id: &RequestId,
+) -> ServiceResponse<BoxBody> {
     let status = res.status();
     if status.as_u16() < 400 {
         return res;
     }
     let req = res.request();
     let lang = request_lang(req);
-    let api_error = match res.response().error().and_then(|e| e.as_error::<ApiError>()) {
+    let api_error = match res
+        .response()
+        .error()
+        .and_then(|e| e.as_error::<ApiError>())
+    {
         Some(e) => {
             if let ApiError::Internal(cause) = e {
                 log::error!("request_id={} internal error: {cause}", request_id.0);
@@ -189,7 +205,10 @@ fn render_problem(res: ServiceResponse<BoxBody>, request_id: &RequestId) -> Serv
     let mut fresh = api_error;
     // Keep headers the inner response set for a reason (Allow, WWW-Authenticate, …).
     for (name, value) in res.headers() {
-        if name != header::CONTENT_TYPE && name != header::CONTENT_LENGTH && !fresh.headers().contains_key(name) {
+        if name != header::CONTENT_TYPE
+            && name != header::CONTENT_LENGTH
+            && !fresh.headers().contains_key(name)
+        {
             fresh.headers_mut().insert(name.clone(), value.clone());
         }
     }
@@ -202,7 +221,9 @@ fn fallback_error(status: StatusCode) -> ApiError {
         StatusCode::METHOD_NOT_ALLOWED => ApiError::MethodNotAllowed,
         StatusCode::PAYLOAD_TOO_LARGE => ApiError::PayloadTooLarge { limit: None },
         StatusCode::UNSUPPORTED_MEDIA_TYPE => ApiError::UnsupportedMediaType,
-        StatusCode::INTERNAL_SERVER_ERROR => ApiError::Internal("unexpected error response".to_owned()),
+        StatusCode::INTERNAL_SERVER_ERROR => {
+            ApiError::Internal("unexpected error response".to_owned())
+        }
         other => ApiError::Status(other),
     }
 }

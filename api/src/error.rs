@@ -147,10 +147,7 @@ impl ApiError {
             ApiError::Unavailable(_) => ("服务暂不可用", "Service unavailable"),
             ApiError::Internal(_) => ("服务器内部错误", "Internal server error"),
             ApiError::Status(status) => {
-                return status
-                    .canonical_reason()
-                    .unwrap_or("Error")
-                    .to_owned()
+                return status.canonical_reason().unwrap_or("Error").to_owned()
             }
         };
         lang.pick(zh, en).to_owned()
@@ -159,30 +156,71 @@ impl ApiError {
     fn detail(&self, lang: Lang) -> String {
         match (self, lang) {
             (ApiError::MalformedQuery(_), Lang::Zh) => "查询参数无法解析，详见 errors。".to_owned(),
-            (ApiError::MalformedQuery(_), Lang::En) => "The query string could not be read; see errors.".to_owned(),
+            (ApiError::MalformedQuery(_), Lang::En) => {
+                "The query string could not be read; see errors.".to_owned()
+            }
             (ApiError::MalformedBody(cause), Lang::Zh) => format!("请求体不是有效的 JSON：{cause}"),
-            (ApiError::MalformedBody(cause), Lang::En) => format!("The request body is not valid JSON: {cause}"),
-            (ApiError::Validation(_), Lang::Zh) => "请求中有字段不符合要求，详见 errors。".to_owned(),
-            (ApiError::Validation(_), Lang::En) => "Some fields are invalid; see errors.".to_owned(),
+            (ApiError::MalformedBody(cause), Lang::En) => {
+                format!("The request body is not valid JSON: {cause}")
+            }
+            (ApiError::Validation(_), Lang::Zh) => {
+                "请求中有字段不符合要求，详见 errors。".to_owned()
+            }
+            (ApiError::Validation(_), Lang::En) => {
+                "Some fields are invalid; see errors.".to_owned()
+            }
             (ApiError::NotFound, Lang::Zh) => "请求的资源不存在，或不在您的权限范围内。".to_owned(),
-            (ApiError::NotFound, Lang::En) => "The resource does not exist or is outside your scope.".to_owned(),
+            (ApiError::NotFound, Lang::En) => {
+                "The resource does not exist or is outside your scope.".to_owned()
+            }
             (ApiError::MethodNotAllowed, Lang::Zh) => "该地址不支持此请求方法。".to_owned(),
-            (ApiError::MethodNotAllowed, Lang::En) => "This resource does not support the request method.".to_owned(),
-            (ApiError::PreconditionRequired, Lang::Zh) => "修改资源时须携带 If-Match 请求头（值为资源的 ETag）。".to_owned(),
-            (ApiError::PreconditionRequired, Lang::En) => "Send If-Match with the resource's ETag to change it.".to_owned(),
-            (ApiError::PreconditionFailed { current }, Lang::Zh) => format!("资源已被他人修改，当前版本为 {current}，请重新获取后再试。"),
-            (ApiError::PreconditionFailed { current }, Lang::En) => format!("The resource has changed (current version {current}); fetch it again and retry."),
-            (ApiError::PayloadTooLarge { limit: Some(limit) }, Lang::Zh) => format!("请求体超过 {limit} 字节的上限。"),
-            (ApiError::PayloadTooLarge { limit: Some(limit) }, Lang::En) => format!("The request body exceeds the limit of {limit} bytes."),
+            (ApiError::MethodNotAllowed, Lang::En) => {
+                "This resource does not support the request method.".to_owned()
+            }
+            (ApiError::PreconditionRequired, Lang::Zh) => {
+                "修改资源时须携带 If-Match 请求头（值为资源的 ETag）。".to_owned()
+            }
+            (ApiError::PreconditionRequired, Lang::En) => {
+                "Send If-Match with the resource's ETag to change it.".to_owned()
+            }
+            (ApiError::PreconditionFailed { current }, Lang::Zh) => {
+                format!("资源已被他人修改，当前版本为 {current}，请重新获取后再试。")
+            }
+            (ApiError::PreconditionFailed { current }, Lang::En) => format!(
+                "The resource has changed (current version {current}); fetch it again and retry."
+            ),
+            (ApiError::PayloadTooLarge { limit: Some(limit) }, Lang::Zh) => {
+                format!("请求体超过 {limit} 字节的上限。")
+            }
+            (ApiError::PayloadTooLarge { limit: Some(limit) }, Lang::En) => {
+                format!("The request body exceeds the limit of {limit} bytes.")
+            }
             (ApiError::PayloadTooLarge { limit: None }, Lang::Zh) => "请求体超过上限。".to_owned(),
-            (ApiError::PayloadTooLarge { limit: None }, Lang::En) => "The request body is too large.".to_owned(),
-            (ApiError::UnsupportedMediaType, Lang::Zh) => "请求体须为 application/json。".to_owned(),
-            (ApiError::UnsupportedMediaType, Lang::En) => "The request body must be application/json.".to_owned(),
-            (ApiError::Unavailable(_), Lang::Zh) => format!("数据库暂时无法访问，请 {RETRY_AFTER_SECONDS} 秒后重试。"),
-            (ApiError::Unavailable(_), Lang::En) => format!("The database is unavailable; retry in {RETRY_AFTER_SECONDS} seconds."),
-            (ApiError::Internal(_), Lang::Zh) => "服务器内部错误，已记录。请提供 request_id 联系管理员。".to_owned(),
-            (ApiError::Internal(_), Lang::En) => "An internal error occurred and was logged; quote the request_id when reporting it.".to_owned(),
-            (ApiError::Status(status), _) => status.canonical_reason().unwrap_or("Error").to_owned(),
+            (ApiError::PayloadTooLarge { limit: None }, Lang::En) => {
+                "The request body is too large.".to_owned()
+            }
+            (ApiError::UnsupportedMediaType, Lang::Zh) => {
+                "请求体须为 application/json。".to_owned()
+            }
+            (ApiError::UnsupportedMediaType, Lang::En) => {
+                "The request body must be application/json.".to_owned()
+            }
+            (ApiError::Unavailable(_), Lang::Zh) => {
+                format!("数据库暂时无法访问，请 {RETRY_AFTER_SECONDS} 秒后重试。")
+            }
+            (ApiError::Unavailable(_), Lang::En) => {
+                format!("The database is unavailable; retry in {RETRY_AFTER_SECONDS} seconds.")
+            }
+            (ApiError::Internal(_), Lang::Zh) => {
+                "服务器内部错误，已记录。请提供 request_id 联系管理员。".to_owned()
+            }
+            (ApiError::Internal(_), Lang::En) => {
+                "An internal error occurred and was logged; quote the request_id when reporting it."
+                    .to_owned()
+            }
+            (ApiError::Status(status), _) => {
+                status.canonical_reason().unwrap_or("Error").to_owned()
+            }
         }
     }
 
@@ -225,7 +263,8 @@ impl ApiError {
         if let ApiError::MethodNotAllowed = self {
             builder.insert_header((header::ALLOW, HeaderValue::from_static("GET, HEAD")));
         }
-        let body = serde_json::to_vec(&self.problem(lang, request_id, instance)).unwrap_or_default();
+        let body =
+            serde_json::to_vec(&self.problem(lang, request_id, instance)).unwrap_or_default();
         builder.body(body)
     }
 
@@ -235,7 +274,9 @@ impl ApiError {
         let malformed = errors.iter().any(|e| {
             matches!(
                 e.violation,
-                Violation::InvalidFormat { .. } | Violation::NotAllowed { .. } | Violation::UnknownField
+                Violation::InvalidFormat { .. }
+                    | Violation::NotAllowed { .. }
+                    | Violation::UnknownField
             )
         });
         if malformed {
@@ -310,15 +351,33 @@ mod tests {
 
     #[test]
     fn unreadable_values_are_400_and_rule_breaks_422() {
-        let format = FieldError::new("page_size", Violation::InvalidFormat { expected: "integer".into() });
+        let format = FieldError::new(
+            "page_size",
+            Violation::InvalidFormat {
+                expected: "integer".into(),
+            },
+        );
         let range = FieldError::new("page", Violation::OutOfRange { min: 1, max: 5 });
-        assert_eq!(ApiError::from_field_errors(vec![range.clone()]).status().as_u16(), 422);
-        assert_eq!(ApiError::from_field_errors(vec![range, format]).status().as_u16(), 400);
+        assert_eq!(
+            ApiError::from_field_errors(vec![range.clone()])
+                .status()
+                .as_u16(),
+            422
+        );
+        assert_eq!(
+            ApiError::from_field_errors(vec![range, format])
+                .status()
+                .as_u16(),
+            400
+        );
     }
 
     #[test]
     fn problems_carry_code_and_localized_fields() {
-        let err = ApiError::Validation(vec![FieldError::new("page", Violation::OutOfRange { min: 1, max: 5 })]);
+        let err = ApiError::Validation(vec![FieldError::new(
+            "page",
+            Violation::OutOfRange { min: 1, max: 5 },
+        )]);
         let p = err.problem(Lang::En, "req-1", "/api/v1/regions");
         assert_eq!(p.type_, "urn:zhenxing:problem:validation_failed");
         assert_eq!(p.status, 422);

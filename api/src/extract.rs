@@ -91,8 +91,11 @@ impl QueryReader {
     fn finish(mut self) -> Result<(), ApiError> {
         let mut unknown: Vec<String> = self.values.into_keys().collect();
         unknown.sort();
-        self.errors
-            .extend(unknown.into_iter().map(|k| FieldError::new(k, Violation::UnknownField)));
+        self.errors.extend(
+            unknown
+                .into_iter()
+                .map(|k| FieldError::new(k, Violation::UnknownField)),
+        );
         if self.errors.is_empty() {
             Ok(())
         } else {
@@ -176,7 +179,11 @@ pub struct Paged<T: ToSchema> {
 }
 
 impl<T: ToSchema> Paged<T> {
-    pub fn new<R>(listed: persistence::Listed<R>, page: PageRequest, map: impl FnMut(R) -> T) -> Self {
+    pub fn new<R>(
+        listed: persistence::Listed<R>,
+        page: PageRequest,
+        map: impl FnMut(R) -> T,
+    ) -> Self {
         Paged {
             items: listed.items.into_iter().map(map).collect(),
             page: page.page(),
@@ -284,12 +291,21 @@ mod tests {
     fn fields(err: ApiError) -> (u16, Vec<String>) {
         let status = err.status().as_u16();
         let p = err.problem(domain::Lang::En, "", "");
-        (status, p.errors.into_iter().map(|e| format!("{}:{}", e.field, e.code)).collect())
+        (
+            status,
+            p.errors
+                .into_iter()
+                .map(|e| format!("{}:{}", e.field, e.code))
+                .collect(),
+        )
     }
 
     #[test]
     fn a_clean_query_parses() {
-        let q = ListQuery::<Filter>::from_query_string("level=county&border=true&page=2&page_size=5&sort=-name").unwrap();
+        let q = ListQuery::<Filter>::from_query_string(
+            "level=county&border=true&page=2&page_size=5&sort=-name",
+        )
+        .unwrap();
         assert_eq!(q.filter.level, Some(domain::RegionLevel::County));
         assert_eq!(q.filter.border, Some(true));
         assert_eq!((q.page.page(), q.page.page_size()), (2, 5));
@@ -298,24 +314,48 @@ mod tests {
 
     #[test]
     fn every_bad_parameter_is_reported() {
-        let err = ListQuery::<Filter>::from_query_string("level=planet&page_size=abc&sort=size&colour=red").unwrap_err();
+        let err = ListQuery::<Filter>::from_query_string(
+            "level=planet&page_size=abc&sort=size&colour=red",
+        )
+        .unwrap_err();
         let (status, mut got) = fields(err);
         got.sort();
         assert_eq!(status, 400);
-        assert_eq!(got, ["colour:unknown_field", "level:not_allowed", "page_size:invalid_format", "sort:not_allowed"]);
+        assert_eq!(
+            got,
+            [
+                "colour:unknown_field",
+                "level:not_allowed",
+                "page_size:invalid_format",
+                "sort:not_allowed"
+            ]
+        );
     }
 
     #[test]
     fn out_of_range_alone_is_422() {
-        let (status, got) = fields(ListQuery::<Filter>::from_query_string("page_size=101").unwrap_err());
-        assert_eq!((status, got), (422, vec!["page_size:out_of_range".to_owned()]));
+        let (status, got) =
+            fields(ListQuery::<Filter>::from_query_string("page_size=101").unwrap_err());
+        assert_eq!(
+            (status, got),
+            (422, vec!["page_size:out_of_range".to_owned()])
+        );
     }
 
     #[test]
     fn if_match_reads_the_version() {
-        assert_eq!(IfMatch::from_header(Some(&HeaderValue::from_static("\"7\""))).unwrap(), IfMatch(7));
-        assert_eq!(IfMatch::from_header(Some(&HeaderValue::from_static("W/\"7\""))).unwrap(), IfMatch(7));
-        assert_eq!(IfMatch::from_header(None).unwrap_err().status().as_u16(), 428);
+        assert_eq!(
+            IfMatch::from_header(Some(&HeaderValue::from_static("\"7\""))).unwrap(),
+            IfMatch(7)
+        );
+        assert_eq!(
+            IfMatch::from_header(Some(&HeaderValue::from_static("W/\"7\""))).unwrap(),
+            IfMatch(7)
+        );
+        assert_eq!(
+            IfMatch::from_header(None).unwrap_err().status().as_u16(),
+            428
+        );
         assert_eq!(IfMatch(6).check(7).unwrap_err().status().as_u16(), 412);
         assert!(IfMatch(7).check(7).is_ok());
         assert_eq!(etag(7).to_string(), "\"7\"");

@@ -60,7 +60,9 @@ fn run(command: Command) -> Result<(), String> {
         Command::Openapi { output } => {
             let json = api::openapi::document_json().map_err(|e| e.to_string())?;
             match output {
-                Some(path) => std::fs::write(&path, json).map_err(|e| format!("{}: {e}", path.display())),
+                Some(path) => {
+                    std::fs::write(&path, json).map_err(|e| format!("{}: {e}", path.display()))
+                }
                 None => {
                     print!("{json}");
                     Ok(())
@@ -70,7 +72,8 @@ fn run(command: Command) -> Result<(), String> {
         Command::Migrate => {
             let config = Config::from_env().map_err(|e| e.to_string())?;
             let mut conn = connect(&config)?;
-            let applied = persistence::migrations::run_pending(&mut conn).map_err(|e| e.to_string())?;
+            let applied =
+                persistence::migrations::run_pending(&mut conn).map_err(|e| e.to_string())?;
             if applied.is_empty() {
                 log::info!("the database is up to date");
             } else {
@@ -83,8 +86,12 @@ fn run(command: Command) -> Result<(), String> {
             let mut conn = connect(&config)?;
             persistence::migrations::run_pending(&mut conn).map_err(|e| e.to_string())?;
             let inserted = persistence::seed::seed_regions(&mut conn).map_err(|e| e.to_string())?;
-            let counts = persistence::regions::count_by_level(&mut conn).map_err(|e| e.to_string())?;
-            let counts: Vec<String> = counts.iter().map(|(level, n)| format!("{level} {n}")).collect();
+            let counts =
+                persistence::regions::count_by_level(&mut conn).map_err(|e| e.to_string())?;
+            let counts: Vec<String> = counts
+                .iter()
+                .map(|(level, n)| format!("{level} {n}"))
+                .collect();
             log::info!("added {inserted} regions; now {}", counts.join(", "));
             Ok(())
         }

@@ -31,7 +31,10 @@ pub enum StartError {
     #[error(transparent)]
     Database(#[from] PersistenceError),
     #[error("cannot listen on {addr}: {cause}")]
-    Bind { addr: SocketAddr, cause: std::io::Error },
+    Bind {
+        addr: SocketAddr,
+        cause: std::io::Error,
+    },
 }
 
 /// Connects once (so a wrong URL or a down server is reported with the database's
@@ -84,28 +87,38 @@ pub fn start(config: &Config, pool: DbPool) -> Result<Running, StartError> {
             .openapi(ApiDoc::openapi())
             .app_data(state.clone())
             .app_data(metrics.clone())
-            .app_data(web::JsonConfig::default().limit(limit).error_handler(move |e, _| json_error(e, limit).into()))
+            .app_data(
+                web::JsonConfig::default()
+                    .limit(limit)
+                    .error_handler(move |e, _| json_error(e, limit).into()),
+            )
             .app_data(web::PayloadConfig::default().limit(limit))
             .app_data(web::QueryConfig::default().error_handler(|e, _| query_error(e).into()))
-            .app_data(web::PathConfig::default().error_handler(|e: PathError, _: &HttpRequest| {
-                log::debug!("path not understood: {e}");
-                ApiError::NotFound.into()
-            }))
+            .app_data(
+                web::PathConfig::default().error_handler(|e: PathError, _: &HttpRequest| {
+                    log::debug!("path not understood: {e}");
+                    ApiError::NotFound.into()
+                }),
+            )
             .configure(routes::configure)
             .app_data(spec.clone())
             .map(|app| {
-                app.service(SwaggerUi::new("/docs/{_:.*}").config(SwaggerConfig::new([OPENAPI_PATH])))
-                    .route("/docs", web::get().to(redirect_to_docs))
+                app.service(
+                    SwaggerUi::new("/docs/{_:.*}").config(SwaggerConfig::new([OPENAPI_PATH])),
+                )
+                .route("/docs", web::get().to(redirect_to_docs))
             })
             .default_service(web::to(routes::unrouted))
             .map(|app| app.wrap(Compress::default()).wrap(from_fn(request_context)))
             .into_app()
     })
     .workers(config.workers);
-    let server = server.bind(config.bind_addr).map_err(|cause| StartError::Bind {
-        addr: config.bind_addr,
-        cause,
-    })?;
+    let server = server
+        .bind(config.bind_addr)
+        .map_err(|cause| StartError::Bind {
+            addr: config.bind_addr,
+            cause,
+        })?;
     let addr = server.addrs().first().copied().unwrap_or(config.bind_addr);
     Ok(Running {
         addr,
@@ -128,7 +141,9 @@ fn json_error(e: JsonPayloadError, limit: usize) -> ApiError {
         JsonPayloadError::Deserialize(e) if e.is_data() => {
             ApiError::Validation(vec![FieldError::new(
                 "body",
-                Violation::InvalidFormat { expected: e.to_string() },
+                Violation::InvalidFormat {
+                    expected: e.to_string(),
+                },
             )])
         }
         other => ApiError::MalformedBody(other.to_string()),
@@ -138,6 +153,8 @@ fn json_error(e: JsonPayloadError, limit: usize) -> ApiError {
 fn query_error(e: QueryPayloadError) -> ApiError {
     ApiError::MalformedQuery(vec![FieldError::new(
         "query",
-        Violation::InvalidFormat { expected: e.to_string() },
+        Violation::InvalidFormat {
+            expected: e.to_string(),
+        },
     )])
 }

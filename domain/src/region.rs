@@ -143,7 +143,10 @@ mod tests {
         }
         assert_eq!(VillageTag::NAMES.len(), 7);
         assert!(KeyCounty::from_str("any").is_err());
-        assert_eq!(KeyCountyFilter::from_str("any").unwrap(), KeyCountyFilter::Any);
+        assert_eq!(
+            KeyCountyFilter::from_str("any").unwrap(),
+            KeyCountyFilter::Any
+        );
     }
 
     #[test]
@@ -159,8 +162,20 @@ mod tests {
             assert_eq!(code.level(), level);
             assert_eq!(code.as_str(), raw);
         }
-        for bad in ["", "5", "530", "53010", "5301020010011", "53a1", "５３", "-530"] {
-            assert!(RegionCode::parse(bad).is_err(), "{bad:?} should be rejected");
+        for bad in [
+            "",
+            "5",
+            "530",
+            "53010",
+            "5301020010011",
+            "53a1",
+            "５３",
+            "-530",
+        ] {
+            assert!(
+                RegionCode::parse(bad).is_err(),
+                "{bad:?} should be rejected"
+            );
         }
     }
 

@@ -36,12 +36,24 @@ impl Violation {
         match (self, lang) {
             (Violation::Required, Lang::Zh) => "此项为必填项".to_owned(),
             (Violation::Required, Lang::En) => "this field is required".to_owned(),
-            (Violation::InvalidFormat { expected }, Lang::Zh) => format!("格式不正确，应为{}", zh_expected(expected)),
-            (Violation::InvalidFormat { expected }, Lang::En) => format!("invalid format, expected {expected}"),
-            (Violation::NotAllowed { allowed }, Lang::Zh) => format!("取值无效，可选值：{}", allowed.join("、")),
-            (Violation::NotAllowed { allowed }, Lang::En) => format!("invalid value, expected one of: {}", allowed.join(", ")),
-            (Violation::OutOfRange { min, max }, Lang::Zh) => format!("取值应在 {min} 到 {max} 之间"),
-            (Violation::OutOfRange { min, max }, Lang::En) => format!("must be between {min} and {max}"),
+            (Violation::InvalidFormat { expected }, Lang::Zh) => {
+                format!("格式不正确，应为{}", zh_expected(expected))
+            }
+            (Violation::InvalidFormat { expected }, Lang::En) => {
+                format!("invalid format, expected {expected}")
+            }
+            (Violation::NotAllowed { allowed }, Lang::Zh) => {
+                format!("取值无效，可选值：{}", allowed.join("、"))
+            }
+            (Violation::NotAllowed { allowed }, Lang::En) => {
+                format!("invalid value, expected one of: {}", allowed.join(", "))
+            }
+            (Violation::OutOfRange { min, max }, Lang::Zh) => {
+                format!("取值应在 {min} 到 {max} 之间")
+            }
+            (Violation::OutOfRange { min, max }, Lang::En) => {
+                format!("must be between {min} and {max}")
+            }
             (Violation::UnknownField, Lang::Zh) => "不支持此字段".to_owned(),
             (Violation::UnknownField, Lang::En) => "unknown field".to_owned(),
         }

@@ -27,8 +27,14 @@ mod tests {
         if COMMITTED != generated {
             let committed: serde_json::Value = serde_json::from_str(COMMITTED).unwrap();
             let now: serde_json::Value = serde_json::from_str(&generated).unwrap();
-            let committed_paths: Vec<_> = committed["paths"].as_object().map(|m| m.keys().cloned().collect()).unwrap_or_default();
-            let paths: Vec<_> = now["paths"].as_object().map(|m| m.keys().cloned().collect()).unwrap_or_default();
+            let committed_paths: Vec<_> = committed["paths"]
+                .as_object()
+                .map(|m| m.keys().cloned().collect())
+                .unwrap_or_default();
+            let paths: Vec<_> = now["paths"]
+                .as_object()
+                .map(|m| m.keys().cloned().collect())
+                .unwrap_or_default();
             panic!(
                 "openapi/openapi.json is out of date with the code.\n\
                  Regenerate it:  cargo run -p api -- openapi --output openapi/openapi.json\n\
@@ -50,8 +56,12 @@ mod tests {
                 assert!(op["tags"].is_array(), "{method} {path}");
                 for (status, response) in op["responses"].as_object().unwrap() {
                     if status.starts_with('4') || status.starts_with('5') {
-                        let schema = &response["content"]["application/problem+json"]["schema"]["$ref"];
-                        assert_eq!(schema, "#/components/schemas/Problem", "{method} {path} {status}");
+                        let schema =
+                            &response["content"]["application/problem+json"]["schema"]["$ref"];
+                        assert_eq!(
+                            schema, "#/components/schemas/Problem",
+                            "{method} {path} {status}"
+                        );
                     }
                 }
             }

@@ -48,7 +48,10 @@ impl DatabaseUrl {
         if raw.starts_with("postgres://") || raw.starts_with("postgresql://") {
             return Ok(DatabaseUrl::Postgres(raw.to_owned()));
         }
-        if let Some(rest) = raw.strip_prefix("sqlite://").or_else(|| raw.strip_prefix("sqlite:")) {
+        if let Some(rest) = raw
+            .strip_prefix("sqlite://")
+            .or_else(|| raw.strip_prefix("sqlite:"))
+        {
             let path = rest.split('?').next().unwrap_or_default();
             if path.is_empty() || path.contains(":memory:") {
                 return Err(
@@ -179,6 +182,19 @@ pub fn build_pool(url: DatabaseUrl, options: PoolOptions) -> DbPool {
         .build_unchecked(DbManager::new(url))
 }
 
+/// Answers whether the database is reachable and fully migrated, waiting at most
+/// `timeout` for a connection.
+pub fn check_ready(pool: &DbPool, timeout: Duration) -> Result<(), crate::PersistenceError> {
+    let mut conn = pool.get_timeout(timeout)?;
+    if crate::migrations::is_up_to_date(&mut conn)? {
+        Ok(())
+    } else {
+        Err(crate::PersistenceError::Migration(
+            "the database has pending migrations".to_owned(),
+        ))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -209,18 +225,5 @@ mod tests {
         assert!(!format!("{url:?}").contains("s3cret"));
         let url = DatabaseUrl::parse("postgres://app@db/zhenxing").unwrap();
         assert_eq!(url.redacted(), "postgres://app@db/zhenxing");
-    }
-}
-
-/// Answers whether the database is reachable and fully migrated, waiting at most
-/// `timeout` for a connection.
-pub fn check_ready(pool: &DbPool, timeout: Duration) -> Result<(), crate::PersistenceError> {
-    let mut conn = pool.get_timeout(timeout)?;
-    if crate::migrations::is_up_to_date(&mut conn)? {
-        Ok(())
-    } else {
-        Err(crate::PersistenceError::Migration(
-            "the database has pending migrations".to_owned(),
-        ))
     }
 }

@@ -10,11 +10,11 @@
 //! - `.returning(...)` does not compile on `MultiBackend`: write, then read back by key.
 
 use chrono::{DateTime, SecondsFormat, Utc};
+use diesel::deserialize::FromSqlRow;
 use diesel::deserialize::{self, FromSql};
+use diesel::expression::AsExpression;
 use diesel::pg::Pg;
 use diesel::serialize::{self, IsNull, Output, ToSql};
-use diesel::deserialize::FromSqlRow;
-use diesel::expression::AsExpression;
 use diesel::sql_types::{HasSqlType, SqlType, Text};
 use diesel::sqlite::Sqlite;
 
@@ -67,13 +67,15 @@ macro_rules! insert_or_ignore {
             // Row by row: diesel has no multi-row `ON CONFLICT` for SQLite, and
             // `INSERT OR IGNORE` would also skip rows that break a CHECK. Inside the
             // caller's transaction, with the statement cached, this stays fast.
-            $crate::db::DbConnection::Sqlite(c) => $values.into_iter().try_fold(0, |inserted, row| {
-                diesel::insert_into($table)
-                    .values(row)
-                    .on_conflict_do_nothing()
-                    .execute(c)
-                    .map(|n| inserted + n)
-            }),
+            $crate::db::DbConnection::Sqlite(c) => {
+                $values.into_iter().try_fold(0, |inserted, row| {
+                    diesel::insert_into($table)
+                        .values(row)
+                        .on_conflict_do_nothing()
+                        .execute(c)
+                        .map(|n| inserted + n)
+                })
+            }
         }
     }};
 }
@@ -166,7 +168,8 @@ impl ToSql<PortableTimestamp, Pg> for DbTimestamp {
 
 impl FromSql<PortableTimestamp, Pg> for DbTimestamp {
     fn from_sql(bytes: RawValue<'_, Pg>) -> deserialize::Result<Self> {
-        <DateTime<Utc> as FromSql<diesel::sql_types::Timestamptz, Pg>>::from_sql(bytes).map(DbTimestamp)
+        <DateTime<Utc> as FromSql<diesel::sql_types::Timestamptz, Pg>>::from_sql(bytes)
+            .map(DbTimestamp)
     }
 }
 
@@ -185,7 +188,9 @@ impl ToSql<PortableTimestamp, Sqlite> for DbTimestamp {
 impl FromSql<PortableTimestamp, Sqlite> for DbTimestamp {
     fn from_sql(bytes: RawValue<'_, Sqlite>) -> deserialize::Result<Self> {
         let text = <String as FromSql<Text, Sqlite>>::from_sql(bytes)?;
-        Ok(DbTimestamp(DateTime::parse_from_rfc3339(&text)?.with_timezone(&Utc)))
+        Ok(DbTimestamp(
+            DateTime::parse_from_rfc3339(&text)?.with_timezone(&Utc),
+        ))
     }
 }
 
@@ -215,7 +220,9 @@ mod tests {
 
     #[test]
     fn sqlite_timestamps_sort_as_text() {
-        let a = DateTime::parse_from_rfc3339("2024-01-02T03:04:05Z").unwrap().with_timezone(&Utc);
+        let a = DateTime::parse_from_rfc3339("2024-01-02T03:04:05Z")
+            .unwrap()
+            .with_timezone(&Utc);
         let b = a + chrono::Duration::microseconds(1);
         assert_eq!(sqlite_timestamp(&a), "2024-01-02T03:04:05.000000Z");
         assert!(sqlite_timestamp(&a) < sqlite_timestamp(&b));

@@ -72,7 +72,9 @@ mod tests {
     #[test]
     fn outages_are_told_from_query_errors() {
         assert!(is_operational_failure("file is not a database"));
-        assert!(is_operational_failure("FATAL:  terminating connection due to administrator command"));
+        assert!(is_operational_failure(
+            "FATAL:  terminating connection due to administrator command"
+        ));
         assert!(!is_operational_failure("syntax error at or near \"SELEC\""));
     }
 }

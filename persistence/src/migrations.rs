@@ -49,7 +49,9 @@ mod tests {
     use std::path::Path;
 
     fn names(dir: &str) -> BTreeSet<String> {
-        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../migrations").join(dir);
+        let root = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../migrations")
+            .join(dir);
         std::fs::read_dir(root)
             .unwrap()
             .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())

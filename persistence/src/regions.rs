@@ -3,7 +3,9 @@
 
 use diesel::prelude::*;
 use domain::listing::{PageRequest, Sort, SortField};
-use domain::region::{County, KeyCounty, KeyCountyFilter, Region, RegionCode, RegionLevel, VillageTag};
+use domain::region::{
+    County, KeyCounty, KeyCountyFilter, Region, RegionCode, RegionLevel, VillageTag,
+};
 
 use crate::db::{DbConnection, MultiBackend};
 use crate::dialect::DbTimestamp;
@@ -56,7 +58,8 @@ impl TryFrom<RegionRow> for Region {
     type Error = diesel::result::Error;
 
     fn try_from(row: RegionRow) -> Result<Self, Self::Error> {
-        let code = RegionCode::parse(&row.code).map_err(|_| corrupt(format!("region code {:?}", row.code)))?;
+        let code = RegionCode::parse(&row.code)
+            .map_err(|_| corrupt(format!("region code {:?}", row.code)))?;
         let level = row
             .level
             .parse::<RegionLevel>()

@@ -41,7 +41,8 @@ fn parse_regions(csv_text: &str) -> Result<Vec<NewRegionRow>, PersistenceError> 
         let line = i + 2;
         let rec = result.map_err(|e| bad(line, e.to_string()))?;
         let field = |n: usize| rec.get(n).unwrap_or_default().trim();
-        let code = RegionCode::parse(field(0)).map_err(|_| bad(line, format!("code {:?}", field(0))))?;
+        let code =
+            RegionCode::parse(field(0)).map_err(|_| bad(line, format!("code {:?}", field(0))))?;
         let level: RegionLevel = field(2)
             .parse()
             .map_err(|_| bad(line, format!("level {:?}", field(2))))?;
@@ -53,7 +54,10 @@ fn parse_regions(csv_text: &str) -> Result<Vec<NewRegionRow>, PersistenceError> 
             raw => Some(RegionCode::parse(raw).map_err(|_| bad(line, format!("parent {raw:?}")))?),
         };
         if parent != code.parent() {
-            return Err(bad(line, format!("parent of {code} must be {:?}", code.parent())));
+            return Err(bad(
+                line,
+                format!("parent of {code} must be {:?}", code.parent()),
+            ));
         }
         if field(1).is_empty() {
             return Err(bad(line, format!("{code} has no name")));
@@ -82,9 +86,9 @@ fn parse_regions(csv_text: &str) -> Result<Vec<NewRegionRow>, PersistenceError> 
         let mut ancestors = Vec::new();
         let mut next = record.parent.clone();
         while let Some(code) = next {
-            let &i = index
-                .get(code.as_str())
-                .ok_or_else(|| PersistenceError::Seed(format!("{} has no parent {code}", record.code)))?;
+            let &i = index.get(code.as_str()).ok_or_else(|| {
+                PersistenceError::Seed(format!("{} has no parent {code}", record.code))
+            })?;
             ancestors.push(i);
             next = records[i].parent.clone();
         }
@@ -98,7 +102,11 @@ fn parse_regions(csv_text: &str) -> Result<Vec<NewRegionRow>, PersistenceError> 
                 _ => {}
             }
         }
-        let mut full_name: String = ancestors.iter().rev().map(|&a| records[a].name.as_str()).collect();
+        let mut full_name: String = ancestors
+            .iter()
+            .rev()
+            .map(|&a| records[a].name.as_str())
+            .collect();
         full_name.push_str(&record.name);
         full_names.push(full_name);
     }
@@ -172,7 +180,8 @@ mod tests {
 
     #[test]
     fn inconsistent_data_is_refused() {
-        let no_parent = "code,name,level,parent_code\n53,云南省,province,\n530102,五华区,county,5301\n";
+        let no_parent =
+            "code,name,level,parent_code\n53,云南省,province,\n530102,五华区,county,5301\n";
         assert!(parse_regions(no_parent).is_err());
         let wrong_level = "code,name,level,parent_code\n53,云南省,county,\n";
         assert!(parse_regions(wrong_level).is_err());

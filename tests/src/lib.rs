@@ -33,7 +33,10 @@ struct PgTestDb {
 
 impl TestDb {
     pub fn new() -> TestDb {
-        match std::env::var(TEST_DATABASE_URL).ok().filter(|v| !v.is_empty()) {
+        match std::env::var(TEST_DATABASE_URL)
+            .ok()
+            .filter(|v| !v.is_empty())
+        {
             Some(admin_url) => {
                 let name = format!("zhenxing_test_{}", uuid::Uuid::now_v7().simple());
                 let mut admin = diesel::PgConnection::establish(&admin_url).unwrap_or_else(|e| {
@@ -102,7 +105,9 @@ impl TestDb {
     pub fn recreate(&self) {
         let pg = self.postgres.as_ref().expect("recreate is for PostgreSQL");
         let mut admin = diesel::PgConnection::establish(&pg.admin_url).unwrap();
-        admin.batch_execute(&format!("CREATE DATABASE {}", pg.name)).unwrap();
+        admin
+            .batch_execute(&format!("CREATE DATABASE {}", pg.name))
+            .unwrap();
         persistence::migrations::run_pending(&mut self.connect()).unwrap();
     }
 }
@@ -117,7 +122,8 @@ impl Drop for TestDb {
     fn drop(&mut self) {
         if let Some(pg) = &self.postgres {
             if let Ok(mut admin) = diesel::PgConnection::establish(&pg.admin_url) {
-                let _ = admin.batch_execute(&format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", pg.name));
+                let _ = admin
+                    .batch_execute(&format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", pg.name));
             }
         }
     }
@@ -256,8 +262,7 @@ pub struct Response {
 
 impl Response {
     pub fn json(&self) -> Value {
-        serde_json::from_str(&self.text)
-            .unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.text))
+        serde_json::from_str(&self.text).unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.text))
     }
 
     pub fn header(&self, name: &str) -> Option<&str> {
@@ -289,6 +294,10 @@ impl From<ureq::http::Response<ureq::Body>> for Response {
         let status = res.status().as_u16();
         let headers = res.headers().clone();
         let text = res.body_mut().read_to_string().unwrap_or_default();
-        Response { status, headers, text }
+        Response {
+            status,
+            headers,
+            text,
+        }
     }
 }

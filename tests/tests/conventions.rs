@@ -1,6 +1,8 @@
 //! The conventions every endpoint shares (DESIGN.md §4): problem+json for every
 //! error, request ids, languages, the docs and the spec.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a panic is a failure report
+
 use tests::TestApp;
 
 #[test]
@@ -28,18 +30,26 @@ fn request_ids_are_echoed_or_made() {
 #[test]
 fn chinese_by_default_english_on_request() {
     let app = TestApp::spawn();
-    let zh = app.get("/api/v1/regions?page_size=0").problem(422, "validation_failed");
+    let zh = app
+        .get("/api/v1/regions?page_size=0")
+        .problem(422, "validation_failed");
     assert_eq!(zh["title"], "请求参数校验失败");
     assert_eq!(zh["errors"][0]["message"], "取值应在 1 到 100 之间");
 
     let en = app
-        .get_with("/api/v1/regions?page_size=0", &[("Accept-Language", "en-GB,en;q=0.9")])
+        .get_with(
+            "/api/v1/regions?page_size=0",
+            &[("Accept-Language", "en-GB,en;q=0.9")],
+        )
         .problem(422, "validation_failed");
     assert_eq!(en["title"], "Validation failed");
     assert_eq!(en["errors"][0]["message"], "must be between 1 and 100");
 
     let preferred_zh = app
-        .get_with("/api/v1/regions/00", &[("Accept-Language", "zh-CN,zh;q=0.9,en;q=0.8")])
+        .get_with(
+            "/api/v1/regions/00",
+            &[("Accept-Language", "zh-CN,zh;q=0.9,en;q=0.8")],
+        )
         .problem(404, "not_found");
     assert_eq!(preferred_zh["title"], "资源不存在");
     let en = app
@@ -81,19 +91,34 @@ fn the_spec_and_the_docs_are_served_from_the_binary() {
         "/readyz",
         "/metrics",
     ] {
-        assert!(spec["paths"][path]["get"].is_object(), "{path} missing from the spec");
+        assert!(
+            spec["paths"][path]["get"].is_object(),
+            "{path} missing from the spec"
+        );
     }
-    assert_eq!(spec["paths"]["/api/v1/regions"]["get"]["operationId"], "list_regions");
+    assert_eq!(
+        spec["paths"]["/api/v1/regions"]["get"]["operationId"],
+        "list_regions"
+    );
     assert!(spec["components"]["schemas"]["Problem"].is_object());
     // The spec served is the one the code generates.
-    assert_eq!(spec, serde_json::to_value(api::openapi::document()).unwrap());
+    assert_eq!(
+        spec,
+        serde_json::to_value(api::openapi::document()).unwrap()
+    );
 
     let docs = app.get("/docs/");
     assert_eq!(docs.status, 200, "{}", docs.text);
-    assert!(docs.header("content-type").unwrap().starts_with("text/html"));
+    assert!(docs
+        .header("content-type")
+        .unwrap()
+        .starts_with("text/html"));
     assert!(docs.text.contains("swagger-ui"));
     // Offline: nothing is fetched from another host.
-    assert!(!docs.text.contains("https://"), "the docs page loads something remotely");
+    assert!(
+        !docs.text.contains("https://"),
+        "the docs page loads something remotely"
+    );
     let init = app.get("/docs/swagger-initializer.js");
     assert_eq!(init.status, 200);
     assert!(init.text.contains("/api/v1/openapi.json"));
@@ -109,7 +134,10 @@ fn responses_are_compressed_when_asked() {
     let app = TestApp::spawn();
     let plain = app.get("/api/v1/regions?page_size=100");
     assert_eq!(plain.header("content-encoding"), None);
-    let res = app.get_with("/api/v1/regions?page_size=100", &[("Accept-Encoding", "gzip")]);
+    let res = app.get_with(
+        "/api/v1/regions?page_size=100",
+        &[("Accept-Encoding", "gzip")],
+    );
     assert_eq!(res.status, 200);
     assert_eq!(res.header("content-encoding"), Some("gzip"));
 }

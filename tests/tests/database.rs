@@ -1,6 +1,8 @@
 //! The schema and the seed on the backend under test: migrations up, down and up
 //! again; the seed idempotent and respectful of flags set since.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a panic is a failure report
+
 use diesel::prelude::*;
 use persistence::schema::regions;
 use persistence::{migrations, regions as store, seed};
@@ -18,7 +20,10 @@ fn migrations_go_up_down_and_up_again() {
     let reverted = migrations::revert_all(&mut conn).unwrap();
     assert_eq!(reverted.len(), applied.len());
     assert!(!migrations::is_up_to_date(&mut conn).unwrap());
-    assert!(regions::table.count().get_result::<i64>(&mut conn).is_err(), "the table is gone");
+    assert!(
+        regions::table.count().get_result::<i64>(&mut conn).is_err(),
+        "the table is gone"
+    );
 
     let again = migrations::run_pending(&mut conn).unwrap();
     assert_eq!(again, applied);
@@ -64,7 +69,13 @@ fn seeding_is_idempotent_and_keeps_flags() {
         .unwrap();
     assert_eq!(key.as_deref(), Some("national"));
     let counts = store::count_by_level(&mut conn).unwrap();
-    let count = |level: &str| counts.iter().find(|(l, _)| l == level).map(|(_, n)| *n).unwrap();
+    let count = |level: &str| {
+        counts
+            .iter()
+            .find(|(l, _)| l == level)
+            .map(|(_, n)| *n)
+            .unwrap()
+    };
     assert_eq!(count("county"), 129);
     assert_eq!(count("village"), 14888);
 }

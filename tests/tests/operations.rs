@@ -1,5 +1,7 @@
 //! Liveness, readiness (including a database outage) and metrics.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a panic is a failure report
+
 use std::time::Duration;
 
 use tests::TestApp;
@@ -14,7 +16,11 @@ fn liveness_and_readiness() {
     assert_eq!(ready.status, 200);
     let body = ready.json();
     assert_eq!(body["status"], "ready");
-    let backend = if app.db.is_postgres() { "postgres" } else { "sqlite" };
+    let backend = if app.db.is_postgres() {
+        "postgres"
+    } else {
+        "sqlite"
+    };
     assert_eq!(body["database"], backend);
 }
 
@@ -27,7 +33,10 @@ fn readiness_fails_while_the_database_is_gone_and_liveness_holds() {
     let res = app.get("/readyz");
     let body = res.problem(503, "service_unavailable");
     assert_eq!(res.header("retry-after"), Some("5"));
-    assert!(!body["detail"].as_str().unwrap().contains("zhenxing_test"), "no internals leak");
+    assert!(
+        !body["detail"].as_str().unwrap().contains("zhenxing_test"),
+        "no internals leak"
+    );
     // Requests that need the database are 503 too, never 500.
     let res = app.get("/api/v1/regions/53");
     assert!(res.status == 503, "{}: {}", res.status, res.text);
@@ -64,7 +73,10 @@ fn metrics_count_requests_by_route_and_status() {
     app.get("/api/v1/regions/539999");
     let res = app.get("/metrics");
     assert_eq!(res.status, 200);
-    assert!(res.header("content-type").unwrap().starts_with("text/plain"));
+    assert!(res
+        .header("content-type")
+        .unwrap()
+        .starts_with("text/plain"));
     let text = &res.text;
     let line = |prefix: &str| {
         text.lines()

@@ -1,5 +1,7 @@
 //! `/api/v1/regions` and `/api/v1/counties`, black-box over HTTP.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a panic is a failure report
+
 use serde_json::Value;
 use tests::TestApp;
 
@@ -28,7 +30,11 @@ fn every_division_of_yunnan_is_loaded() {
         ("township", 1461),
         ("village", 14888),
     ] {
-        assert_eq!(total(&app, &format!("/api/v1/regions?level={level}")), expected, "{level}");
+        assert_eq!(
+            total(&app, &format!("/api/v1/regions?level={level}")),
+            expected,
+            "{level}"
+        );
     }
     assert_eq!(total(&app, "/api/v1/regions"), 16495);
 }
@@ -61,13 +67,18 @@ fn a_region_by_code() {
     assert_eq!(province["border_county"], Value::Null);
 
     // A village carries its tags (none yet) and the whole chain of names.
-    let village_code = app.get("/api/v1/regions?level=village&parent=530102001&page_size=1").json()["items"][0]["code"]
+    let village_code = app
+        .get("/api/v1/regions?level=village&parent=530102001&page_size=1")
+        .json()["items"][0]["code"]
         .as_str()
         .unwrap()
         .to_owned();
     let village = app.get(&format!("/api/v1/regions/{village_code}")).json();
     assert_eq!(village["tags"], serde_json::json!([]));
-    assert!(village["full_name"].as_str().unwrap().starts_with("云南省昆明市五华区"));
+    assert!(village["full_name"]
+        .as_str()
+        .unwrap()
+        .starts_with("云南省昆明市五华区"));
 }
 
 #[test]
@@ -98,18 +109,24 @@ fn unknown_codes_are_404_problems() {
 #[test]
 fn children_of_a_prefecture_are_its_counties() {
     let app = TestApp::spawn();
-    let body = app.get("/api/v1/regions/5301/children?page_size=100").json();
+    let body = app
+        .get("/api/v1/regions/5301/children?page_size=100")
+        .json();
     assert_eq!(body["total"], 14);
     let items = body["items"].as_array().unwrap();
     assert_eq!(items.len(), 14);
-    assert!(items.iter().all(|i| i["level"] == "county" && i["parent_code"] == "5301"));
+    assert!(items
+        .iter()
+        .all(|i| i["level"] == "county" && i["parent_code"] == "5301"));
     assert!(codes(&body).contains(&"530102".to_owned()));
     // A village has no children: an empty page, not a 404.
     let village = app.get("/api/v1/regions?level=village&page_size=1").json()["items"][0]["code"]
         .as_str()
         .unwrap()
         .to_owned();
-    let body = app.get(&format!("/api/v1/regions/{village}/children")).json();
+    let body = app
+        .get(&format!("/api/v1/regions/{village}/children"))
+        .json();
     assert_eq!(body["total"], 0);
     assert_eq!(body["items"], serde_json::json!([]));
 }
@@ -126,15 +143,39 @@ fn filters_narrow_the_list() {
          UPDATE regions SET tags = '[\"green_beautiful\"]' WHERE code = '530102001002';",
     );
     let listed = |path: &str| codes(&app.get(path).json());
-    assert_eq!(listed("/api/v1/regions?parent=5301&page_size=100").len(), 14);
-    assert_eq!(listed("/api/v1/regions?q=五华&level=county"), vec!["530102"]);
+    assert_eq!(
+        listed("/api/v1/regions?parent=5301&page_size=100").len(),
+        14
+    );
+    assert_eq!(
+        listed("/api/v1/regions?q=五华&level=county"),
+        vec!["530102"]
+    );
     assert!(listed("/api/v1/regions?q=五华&page_size=100").len() > 1);
-    assert_eq!(listed("/api/v1/regions?key_county=national"), vec!["530102", "530103"]);
-    assert_eq!(listed("/api/v1/regions?key_county=provincial"), vec!["532923"]);
-    assert_eq!(listed("/api/v1/regions?key_county=any"), vec!["530102", "530103", "532923"]);
-    assert_eq!(listed("/api/v1/regions?tag=demonstration"), vec!["530102001001"]);
-    assert_eq!(listed("/api/v1/regions?tag=green_beautiful"), vec!["530102001001", "530102001002"]);
-    assert_eq!(listed("/api/v1/regions?tag=green_beautiful&q=不存在的村"), Vec::<String>::new());
+    assert_eq!(
+        listed("/api/v1/regions?key_county=national"),
+        vec!["530102", "530103"]
+    );
+    assert_eq!(
+        listed("/api/v1/regions?key_county=provincial"),
+        vec!["532923"]
+    );
+    assert_eq!(
+        listed("/api/v1/regions?key_county=any"),
+        vec!["530102", "530103", "532923"]
+    );
+    assert_eq!(
+        listed("/api/v1/regions?tag=demonstration"),
+        vec!["530102001001"]
+    );
+    assert_eq!(
+        listed("/api/v1/regions?tag=green_beautiful"),
+        vec!["530102001001", "530102001002"]
+    );
+    assert_eq!(
+        listed("/api/v1/regions?tag=green_beautiful&q=不存在的村"),
+        Vec::<String>::new()
+    );
     assert_eq!(
         listed("/api/v1/regions?level=county&parent=5301&key_county=national&q=盘龙"),
         vec!["530103"]
@@ -144,13 +185,25 @@ fn filters_narrow_the_list() {
     assert_eq!(total(&app, "/api/v1/regions?q=_"), 0);
 
     let tagged = app.get("/api/v1/regions/530102001001").json();
-    assert_eq!(tagged["tags"], serde_json::json!(["demonstration", "green_beautiful"]));
+    assert_eq!(
+        tagged["tags"],
+        serde_json::json!(["demonstration", "green_beautiful"])
+    );
 
     let counties = |path: &str| codes(&app.get(path).json());
-    assert_eq!(counties("/api/v1/counties?key_county=any"), vec!["530102", "530103", "532923"]);
-    assert_eq!(counties("/api/v1/counties?border_county=true"), vec!["530102", "533102"]);
+    assert_eq!(
+        counties("/api/v1/counties?key_county=any"),
+        vec!["530102", "530103", "532923"]
+    );
+    assert_eq!(
+        counties("/api/v1/counties?border_county=true"),
+        vec!["530102", "533102"]
+    );
     assert_eq!(total(&app, "/api/v1/counties?border_county=false"), 127);
-    assert_eq!(counties("/api/v1/counties?prefecture=5301&key_county=national&border_county=true"), vec!["530102"]);
+    assert_eq!(
+        counties("/api/v1/counties?prefecture=5301&key_county=national&border_county=true"),
+        vec!["530102"]
+    );
 }
 
 #[test]
@@ -160,16 +213,37 @@ fn lists_sort_by_the_named_field() {
     assert_eq!(first("/api/v1/regions?level=prefecture"), "5301");
     assert_eq!(first("/api/v1/regions?level=prefecture&sort=-code"), "5334");
     assert_eq!(first("/api/v1/regions?level=prefecture&sort=code"), "5301");
-    let by_name = codes(&app.get("/api/v1/regions?level=prefecture&sort=name&page_size=16").json());
-    let by_name_desc = codes(&app.get("/api/v1/regions?level=prefecture&sort=-name&page_size=16").json());
+    let by_name = codes(
+        &app.get("/api/v1/regions?level=prefecture&sort=name&page_size=16")
+            .json(),
+    );
+    let by_name_desc = codes(
+        &app.get("/api/v1/regions?level=prefecture&sort=-name&page_size=16")
+            .json(),
+    );
     assert_eq!(by_name.len(), 16);
-    assert_eq!(by_name.iter().rev().collect::<Vec<_>>(), by_name_desc.iter().collect::<Vec<_>>());
+    assert_eq!(
+        by_name.iter().rev().collect::<Vec<_>>(),
+        by_name_desc.iter().collect::<Vec<_>>()
+    );
 
-    let most = app.get("/api/v1/counties?sort=-villages_count&page_size=100").json();
-    let counts: Vec<i64> = most["items"].as_array().unwrap().iter().map(|i| i["villages_count"].as_i64().unwrap()).collect();
+    let most = app
+        .get("/api/v1/counties?sort=-villages_count&page_size=100")
+        .json();
+    let counts: Vec<i64> = most["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["villages_count"].as_i64().unwrap())
+        .collect();
     assert!(counts.windows(2).all(|w| w[0] >= w[1]), "{counts:?}");
     let fewest = app.get("/api/v1/counties?sort=townships_count").json();
-    let counts: Vec<i64> = fewest["items"].as_array().unwrap().iter().map(|i| i["townships_count"].as_i64().unwrap()).collect();
+    let counts: Vec<i64> = fewest["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["townships_count"].as_i64().unwrap())
+        .collect();
     assert!(counts.windows(2).all(|w| w[0] <= w[1]), "{counts:?}");
 }
 
@@ -178,7 +252,9 @@ fn paging_walks_the_whole_list_once() {
     let app = TestApp::spawn();
     let mut seen = Vec::new();
     for page in 1..=7 {
-        let body = app.get(&format!("/api/v1/counties?page={page}&page_size=20")).json();
+        let body = app
+            .get(&format!("/api/v1/counties?page={page}&page_size=20"))
+            .json();
         assert_eq!(body["page"], page);
         assert_eq!(body["page_size"], 20);
         assert_eq!(body["total"], 129);
@@ -201,16 +277,64 @@ fn paging_walks_the_whole_list_once() {
 fn paging_bounds_are_enforced() {
     let app = TestApp::spawn();
     for (query, status, code, field, field_code) in [
-        ("page_size=0", 422, "validation_failed", "page_size", "out_of_range"),
-        ("page_size=101", 422, "validation_failed", "page_size", "out_of_range"),
-        ("page_size=-1", 422, "validation_failed", "page_size", "out_of_range"),
+        (
+            "page_size=0",
+            422,
+            "validation_failed",
+            "page_size",
+            "out_of_range",
+        ),
+        (
+            "page_size=101",
+            422,
+            "validation_failed",
+            "page_size",
+            "out_of_range",
+        ),
+        (
+            "page_size=-1",
+            422,
+            "validation_failed",
+            "page_size",
+            "out_of_range",
+        ),
         ("page=0", 422, "validation_failed", "page", "out_of_range"),
-        ("page_size=abc", 400, "malformed_query", "page_size", "invalid_format"),
+        (
+            "page_size=abc",
+            400,
+            "malformed_query",
+            "page_size",
+            "invalid_format",
+        ),
         ("page=1.5", 400, "malformed_query", "page", "invalid_format"),
-        ("sort=population", 400, "malformed_query", "sort", "not_allowed"),
-        ("level=planet", 400, "malformed_query", "level", "not_allowed"),
-        ("parent=53x", 400, "malformed_query", "parent", "invalid_format"),
-        ("colour=red", 400, "malformed_query", "colour", "unknown_field"),
+        (
+            "sort=population",
+            400,
+            "malformed_query",
+            "sort",
+            "not_allowed",
+        ),
+        (
+            "level=planet",
+            400,
+            "malformed_query",
+            "level",
+            "not_allowed",
+        ),
+        (
+            "parent=53x",
+            400,
+            "malformed_query",
+            "parent",
+            "invalid_format",
+        ),
+        (
+            "colour=red",
+            400,
+            "malformed_query",
+            "colour",
+            "unknown_field",
+        ),
     ] {
         let res = app.get(&format!("/api/v1/regions?{query}"));
         let body = res.problem(status, code);
@@ -223,14 +347,17 @@ fn paging_bounds_are_enforced() {
     let res = app.get("/api/v1/counties?border_county=maybe&page_size=0");
     let body = res.problem(400, "malformed_query");
     assert_eq!(body["errors"].as_array().unwrap().len(), 2);
-    app.get("/api/v1/regions/5301/children?page_size=101").problem(422, "validation_failed");
+    app.get("/api/v1/regions/5301/children?page_size=101")
+        .problem(422, "validation_failed");
 }
 
 #[test]
 fn counties_carry_their_prefecture() {
     let app = TestApp::spawn();
     assert_eq!(total(&app, "/api/v1/counties"), 129);
-    let body = app.get("/api/v1/counties?prefecture=5301&page_size=100").json();
+    let body = app
+        .get("/api/v1/counties?prefecture=5301&page_size=100")
+        .json();
     assert_eq!(body["total"], 14);
     for item in body["items"].as_array().unwrap() {
         assert_eq!(item["prefecture_code"], "5301");

@@ -135,5 +135,9 @@ pub async fn get_county(
     let county = state
         .db(move |conn| store::find_county(conn, &code)?.ok_or(ApiError::NotFound))
         .await?;
-    Ok(with_etag(&req, county.region.version, CountyBody::from(county)))
+    Ok(with_etag(
+        &req,
+        county.region.version,
+        CountyBody::from(county),
+    ))
 }
