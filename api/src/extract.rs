@@ -150,7 +150,8 @@ impl<F: ListFilter> FromRequest for ListQuery<F> {
     }
 }
 
-/// The paging parameters every list accepts.
+/// The paging parameters every list accepts (documentation only: `ListQuery` reads
+/// them). Each list documents its own `sort`.
 #[derive(IntoParams)]
 #[into_params(parameter_in = Query)]
 #[allow(dead_code)]
@@ -161,9 +162,6 @@ pub struct PageParams {
     /// Items per page.
     #[param(minimum = 1, maximum = 100, default = 20)]
     page_size: Option<i64>,
-    /// A field to sort by, `-` in front for descending (each list names its fields).
-    #[param(pattern = "^[-+]?[a-z_]+$")]
-    sort: Option<String>,
 }
 
 /// A page of a list.

@@ -26,7 +26,7 @@ default and English with `Accept-Language: en`. Send `X-Request-Id` to trace a r
         (name = "counties", description = "The 129 county-level divisions, the unit of pairing"),
         (name = "operations", description = "Liveness, readiness and metrics"),
     ),
-    components(schemas(Problem, ProblemField))
+    components(schemas(Problem, ProblemField, domain::KeyCountyFilter))
 )]
 pub struct ApiDoc;
 

@@ -109,7 +109,9 @@ pub fn start(config: &Config, pool: DbPool) -> Result<Running, StartError> {
                 .route("/docs", web::get().to(redirect_to_docs))
             })
             .default_service(web::to(routes::unrouted))
-            .map(|app| app.wrap(Compress::default()).wrap(from_fn(request_context)))
+            // Compress outermost, so problems rendered by the request context are compressed
+            // (or not) like any other body.
+            .map(|app| app.wrap(from_fn(request_context)).wrap(Compress::default()))
             .into_app()
     })
     .workers(config.workers);

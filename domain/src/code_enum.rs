@@ -1,6 +1,7 @@
 //! `code_enum!` declares an enum whose values travel as the glossary's snake_case
-//! code names (DESIGN.md §2): one list of names drives serde, the OpenAPI schema,
-//! `FromStr`, `as_str` and `ALL`, so they cannot drift apart.
+//! code names (DESIGN.md §2): `FromStr`, `as_str`, `NAMES` and `ALL` come from the
+//! listed codes; serde and the OpenAPI schema use the variant names in snake_case,
+//! and `assert_codes_match_serde` (run in every enum's tests) keeps the two equal.
 
 #[macro_export]
 macro_rules! code_enum {
@@ -11,12 +12,15 @@ macro_rules! code_enum {
         }
     ) => {
         $(#[$meta])*
+        // serde and utoipa read `rename_all` (utoipa cannot see a `rename` built from a
+        // macro fragment); the test `code_names_match_serde` holds every code to it.
         #[derive(
             Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord,
             serde::Serialize, serde::Deserialize, utoipa::ToSchema,
         )]
+        #[serde(rename_all = "snake_case")]
         $vis enum $name {
-            $( $(#[$vmeta])* #[serde(rename = $code)] $variant ),+
+            $( $(#[$vmeta])* $variant ),+
         }
 
         impl $name {
@@ -42,6 +46,16 @@ macro_rules! code_enum {
                     _ => Err($crate::validation::Violation::NotAllowed {
                         allowed: Self::NAMES.iter().map(|n| (*n).to_owned()).collect(),
                     }),
+                }
+            }
+        }
+
+        impl $name {
+            /// Panics unless every listed code is what serde writes (for tests).
+            pub fn assert_codes_match_serde() {
+                for value in Self::ALL {
+                    let json = serde_json::to_string(value).unwrap_or_default();
+                    assert_eq!(json, format!("\"{}\"", value.as_str()), "{}", stringify!($name));
                 }
             }
         }

@@ -45,6 +45,37 @@ mod tests {
         }
     }
 
+    fn refs(value: &serde_json::Value, out: &mut Vec<String>) {
+        match value {
+            serde_json::Value::Object(map) => {
+                for (k, v) in map {
+                    match (k.as_str(), v.as_str()) {
+                        ("$ref", Some(r)) => out.push(r.to_owned()),
+                        _ => refs(v, out),
+                    }
+                }
+            }
+            serde_json::Value::Array(items) => items.iter().for_each(|v| refs(v, out)),
+            _ => {}
+        }
+    }
+
+    #[test]
+    fn every_reference_resolves_and_enums_use_code_names() {
+        let spec: serde_json::Value = serde_json::from_str(&generated().unwrap()).unwrap();
+        let mut found = Vec::new();
+        refs(&spec, &mut found);
+        assert!(!found.is_empty());
+        for r in found {
+            let name = r.strip_prefix("#/components/schemas/").unwrap();
+            assert!(spec["components"]["schemas"][name].is_object(), "{r} is not defined");
+        }
+        let levels = &spec["components"]["schemas"]["RegionLevel"]["enum"];
+        assert_eq!(levels, &serde_json::json!(["province", "prefecture", "county", "township", "village"]));
+        let tags = spec["components"]["schemas"]["VillageTag"]["enum"].as_array().unwrap();
+        assert!(tags.contains(&serde_json::json!("green_beautiful")));
+    }
+
     #[test]
     fn the_spec_is_openapi_3_1_with_problem_errors() {
         let spec: serde_json::Value = serde_json::from_str(&generated().unwrap()).unwrap();

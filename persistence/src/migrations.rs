@@ -1,6 +1,7 @@
 //! The SQL migrations, embedded in the binary: `migrations/postgres/` and
 //! `migrations/sqlite/` hold the same steps under the same names.
 
+use diesel::connection::SimpleConnection;
 use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
 
 use crate::db::DbConnection;
@@ -9,15 +10,29 @@ use crate::error::PersistenceError;
 const POSTGRES: EmbeddedMigrations = embed_migrations!("../migrations/postgres");
 const SQLITE: EmbeddedMigrations = embed_migrations!("../migrations/sqlite");
 
+/// An arbitrary constant naming our advisory lock: "zhenxing" in ASCII, as an i64.
+const MIGRATION_LOCK: i64 = 0x7a68_656e_7869_6e67;
+
 /// Applies every pending migration; returns the names of those applied.
+///
+/// diesel takes no lock while migrating, so on PostgreSQL replicas starting together
+/// would race; an advisory lock lets one migrate while the others wait and then find
+/// nothing to do. (SQLite is one process's file: its own locking suffices.)
 pub fn run_pending(conn: &mut DbConnection) -> Result<Vec<String>, PersistenceError> {
     let applied = match conn {
-        DbConnection::Pg(c) => c.run_pending_migrations(POSTGRES),
-        DbConnection::Sqlite(c) => c.run_pending_migrations(SQLITE),
+        DbConnection::Pg(c) => {
+            c.batch_execute(&format!("SELECT pg_advisory_lock({MIGRATION_LOCK})"))?;
+            let applied = c.run_pending_migrations(POSTGRES).map(|v| names(&v));
+            c.batch_execute(&format!("SELECT pg_advisory_unlock({MIGRATION_LOCK})"))?;
+            applied
+        }
+        DbConnection::Sqlite(c) => c.run_pending_migrations(SQLITE).map(|v| names(&v)),
     };
-    applied
-        .map(|versions| versions.iter().map(ToString::to_string).collect())
-        .map_err(|e| PersistenceError::Migration(e.to_string()))
+    applied.map_err(|e| PersistenceError::Migration(e.to_string()))
+}
+
+fn names(versions: &[diesel::migration::MigrationVersion<'_>]) -> Vec<String> {
+    versions.iter().map(ToString::to_string).collect()
 }
 
 /// Reverts every applied migration, newest first (used by the up/down/up test and

@@ -257,6 +257,7 @@ fn env_logger_init() -> Result<(), ()> {
 pub struct Response {
     pub status: u16,
     pub headers: ureq::http::HeaderMap,
+    pub bytes: Vec<u8>,
     pub text: String,
 }
 
@@ -293,10 +294,17 @@ impl From<ureq::http::Response<ureq::Body>> for Response {
     fn from(mut res: ureq::http::Response<ureq::Body>) -> Self {
         let status = res.status().as_u16();
         let headers = res.headers().clone();
-        let text = res.body_mut().read_to_string().unwrap_or_default();
+        let bytes = res
+            .body_mut()
+            .with_config()
+            .limit(64 * 1024 * 1024)
+            .read_to_vec()
+            .unwrap();
+        let text = String::from_utf8_lossy(&bytes).into_owned();
         Response {
             status,
             headers,
+            bytes,
             text,
         }
     }

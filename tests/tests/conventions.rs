@@ -65,7 +65,7 @@ fn no_error_is_plain_text() {
     app.get("/api/v1/nothing-here").problem(404, "not_found");
     app.get("/nothing-here").problem(404, "not_found");
     // A known route with a method it does not serve.
-    for method in ["POST", "PUT", "DELETE", "PATCH"] {
+    for method in ["POST", "PUT", "DELETE", "PATCH", "TRACE"] {
         let res = app.send(method, "/api/v1/regions", "application/json", b"{}");
         res.problem(405, "method_not_allowed");
     }

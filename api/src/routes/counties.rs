@@ -69,6 +69,19 @@ pub struct CountyQuery {
     q: Option<String>,
 }
 
+/// Sort of the county list (documentation; `ListQuery` reads it).
+#[derive(IntoParams)]
+#[into_params(parameter_in = Query)]
+#[allow(dead_code)]
+pub struct CountySortParam {
+    /// `code` (default), `name`, `townships_count` or `villages_count`; `-` in front for descending.
+    #[param(
+        pattern = "^-?(code|name|townships_count|villages_count)$",
+        example = "-villages_count"
+    )]
+    sort: Option<String>,
+}
+
 impl ListFilter for CountyQuery {
     type Sort = CountySort;
 
@@ -87,7 +100,7 @@ impl ListFilter for CountyQuery {
 /// Sortable by `code` (default), `name`, `townships_count` and `villages_count`.
 #[utoipa::path(
     tag = "counties",
-    params(CountyQuery, PageParams),
+    params(CountyQuery, PageParams, CountySortParam),
     responses(
         (status = 200, description = "A page of counties", body = Paged<CountyBody>),
         (status = 400, description = "A parameter cannot be read", body = Problem, content_type = "application/problem+json"),

@@ -109,6 +109,16 @@ impl From<RegionQuery> for RegionFilter {
     }
 }
 
+/// Sort of the region lists (documentation; `ListQuery` reads it).
+#[derive(IntoParams)]
+#[into_params(parameter_in = Query)]
+#[allow(dead_code)]
+pub struct RegionSortParam {
+    /// `code` (default) or `name`; `-` in front for descending.
+    #[param(pattern = "^-?(code|name)$", example = "-name")]
+    sort: Option<String>,
+}
+
 /// Paging and sort of a region's children (no filters).
 #[derive(Debug)]
 pub struct ChildrenQuery;
@@ -131,7 +141,7 @@ fn path_code(raw: &str) -> Result<RegionCode, ApiError> {
 /// Sortable by `code` (default) and `name`.
 #[utoipa::path(
     tag = "regions",
-    params(RegionQuery, PageParams),
+    params(RegionQuery, PageParams, RegionSortParam),
     responses(
         (status = 200, description = "A page of regions", body = Paged<RegionBody>),
         (status = 400, description = "A parameter cannot be read", body = Problem, content_type = "application/problem+json"),
@@ -182,7 +192,7 @@ pub async fn get_region(
 /// Sortable by `code` (default) and `name`.
 #[utoipa::path(
     tag = "regions",
-    params(("code" = String, Path, description = "Region code", example = "5301"), PageParams),
+    params(("code" = String, Path, description = "Region code", example = "5301"), PageParams, RegionSortParam),
     responses(
         (status = 200, description = "A page of the region's children", body = Paged<RegionBody>),
         (status = 400, description = "A parameter cannot be read", body = Problem, content_type = "application/problem+json"),
