@@ -1,13 +1,20 @@
 //! Zhenxing's domain: the programme's vocabulary as types, and its rules as pure
 //! functions. Nothing here does IO, so every rule can be tested as a plain function.
 
+pub mod change;
 mod code_enum;
 pub mod i18n;
+pub mod identity;
 pub mod listing;
+pub mod policy;
 pub mod region;
 pub mod validation;
 
+pub use change::Changes;
 pub use i18n::Lang;
+pub use identity::{Actor, Department, Role, Scope, Username};
 pub use listing::{PageRequest, Sort, SortField};
-pub use region::{County, KeyCounty, KeyCountyFilter, Region, RegionCode, RegionLevel, VillageTag};
+pub use region::{
+    County, KeyCounty, KeyCountyFilter, Region, RegionCode, RegionLevel, RegionPatch, VillageTag,
+};
 pub use validation::{FieldError, Violation};

@@ -240,3 +240,161 @@ pub struct County {
     pub region: Region,
     pub prefecture_name: String,
 }
+
+/// A change to a region's programme flags (`PATCH /regions/{code}`). `None` leaves a
+/// field as it is; `key_county: Some(None)` clears the designation.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RegionPatch {
+    pub key_county: Option<Option<KeyCounty>>,
+    pub border_county: Option<bool>,
+    pub tags: Option<Vec<VillageTag>>,
+}
+
+impl RegionPatch {
+    /// Applies the patch to `region`: the flags it may carry follow its level
+    /// (designations for counties, tags for villages). Returns the region as changed
+    /// and what changed; tags come out sorted and without repeats.
+    pub fn apply(
+        &self,
+        region: &Region,
+    ) -> Result<(Region, crate::change::Changes), Vec<crate::validation::FieldError>> {
+        use crate::validation::FieldError;
+        let mut errors = Vec::new();
+        let not_for_level = |field: &str, level: RegionLevel| {
+            FieldError::rule(
+                field,
+                "not_applicable",
+                &format!(
+                    "只有{}才能设置此项",
+                    if level == RegionLevel::County {
+                        "县级行政区划"
+                    } else {
+                        "村（社区）"
+                    }
+                ),
+                &format!("only a region of level {level} has this field"),
+            )
+        };
+        if region.level != RegionLevel::County {
+            if self.key_county.is_some() {
+                errors.push(not_for_level("key_county", RegionLevel::County));
+            }
+            if self.border_county.is_some() {
+                errors.push(not_for_level("border_county", RegionLevel::County));
+            }
+        }
+        if region.level != RegionLevel::Village && self.tags.is_some() {
+            errors.push(not_for_level("tags", RegionLevel::Village));
+        }
+        if !errors.is_empty() {
+            return Err(errors);
+        }
+        let mut next = region.clone();
+        if let Some(key_county) = self.key_county {
+            next.key_county = key_county;
+        }
+        if let Some(border) = self.border_county {
+            next.border_county = border;
+        }
+        if let Some(tags) = &self.tags {
+            let mut tags = tags.clone();
+            tags.sort();
+            tags.dedup();
+            next.tags = tags;
+        }
+        let mut changes = crate::change::Changes::new();
+        changes.compare("key_county", &region.key_county, &next.key_county);
+        changes.compare("border_county", &region.border_county, &next.border_county);
+        changes.compare("tags", &region.tags, &next.tags);
+        Ok((next, changes))
+    }
+}
+
+#[cfg(test)]
+mod patch_tests {
+    use super::*;
+
+    fn region(code: &str) -> Region {
+        let code = RegionCode::parse(code).unwrap();
+        Region {
+            level: code.level(),
+            parent_code: code.parent(),
+            code,
+            name: "x".into(),
+            full_name: "x".into(),
+            children_count: 0,
+            townships_count: 0,
+            villages_count: 0,
+            key_county: None,
+            border_county: false,
+            tags: vec![],
+            version: 1,
+            updated_at: chrono::DateTime::UNIX_EPOCH,
+        }
+    }
+
+    #[test]
+    fn designations_are_for_counties_and_tags_for_villages() {
+        let patch = RegionPatch {
+            key_county: Some(Some(KeyCounty::National)),
+            border_county: Some(true),
+            tags: None,
+        };
+        let (next, changes) = patch.apply(&region("530102")).unwrap();
+        assert_eq!(next.key_county, Some(KeyCounty::National));
+        assert!(next.border_county);
+        assert_eq!(
+            changes.fields().collect::<Vec<_>>(),
+            ["key_county", "border_county"]
+        );
+
+        let errors = patch.apply(&region("530102001001")).unwrap_err();
+        let fields: Vec<_> = errors.iter().map(|e| e.field.as_str()).collect();
+        assert_eq!(fields, ["key_county", "border_county"]);
+
+        let tags = RegionPatch {
+            tags: Some(vec![VillageTag::GreenBeautiful]),
+            ..Default::default()
+        };
+        assert_eq!(tags.apply(&region("530102")).unwrap_err()[0].field, "tags");
+        assert_eq!(
+            tags.apply(&region("5301")).unwrap_err()[0].violation.code(),
+            "not_applicable"
+        );
+    }
+
+    #[test]
+    fn tags_are_sorted_and_unique_and_unchanged_fields_are_not_changes() {
+        let patch = RegionPatch {
+            tags: Some(vec![
+                VillageTag::GreenBeautiful,
+                VillageTag::Demonstration,
+                VillageTag::GreenBeautiful,
+            ]),
+            ..Default::default()
+        };
+        let (next, changes) = patch.apply(&region("530102001001")).unwrap();
+        assert_eq!(
+            next.tags,
+            [VillageTag::Demonstration, VillageTag::GreenBeautiful]
+        );
+        assert_eq!(
+            changes.to_json()["tags"]["after"],
+            serde_json::json!(["demonstration", "green_beautiful"])
+        );
+        let (_, again) = patch.apply(&next).unwrap();
+        assert!(again.is_empty());
+        let clear = RegionPatch {
+            key_county: Some(None),
+            ..Default::default()
+        };
+        let mut county = region("530102");
+        county.key_county = Some(KeyCounty::Provincial);
+        let (cleared, changes) = clear.apply(&county).unwrap();
+        assert_eq!(cleared.key_county, None);
+        assert_eq!(
+            changes.to_json()["key_county"],
+            serde_json::json!({"before": "provincial", "after": null})
+        );
+    }
+}

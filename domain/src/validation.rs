@@ -17,6 +17,20 @@ pub enum Violation {
     OutOfRange { min: i64, max: i64 },
     /// A field this request does not know.
     UnknownField,
+    /// Text shorter than `min` characters.
+    TooShort { min: usize },
+    /// Text longer than `max` characters.
+    TooLong { max: usize },
+    /// The caller may not set this field.
+    Forbidden,
+    /// The value is already taken by another record.
+    Taken,
+    /// A rule of the programme, with its own code and messages.
+    Rule {
+        code: &'static str,
+        zh: String,
+        en: String,
+    },
 }
 
 impl Violation {
@@ -28,6 +42,11 @@ impl Violation {
             Violation::NotAllowed { .. } => "not_allowed",
             Violation::OutOfRange { .. } => "out_of_range",
             Violation::UnknownField => "unknown_field",
+            Violation::TooShort { .. } => "too_short",
+            Violation::TooLong { .. } => "too_long",
+            Violation::Forbidden => "forbidden",
+            Violation::Taken => "taken",
+            Violation::Rule { code, .. } => code,
         }
     }
 
@@ -56,6 +75,16 @@ impl Violation {
             }
             (Violation::UnknownField, Lang::Zh) => "不支持此字段".to_owned(),
             (Violation::UnknownField, Lang::En) => "unknown field".to_owned(),
+            (Violation::TooShort { min }, Lang::Zh) => format!("至少 {min} 个字符"),
+            (Violation::TooShort { min }, Lang::En) => format!("must be at least {min} characters"),
+            (Violation::TooLong { max }, Lang::Zh) => format!("最多 {max} 个字符"),
+            (Violation::TooLong { max }, Lang::En) => format!("must be at most {max} characters"),
+            (Violation::Forbidden, Lang::Zh) => "您无权设置此字段".to_owned(),
+            (Violation::Forbidden, Lang::En) => "you may not set this field".to_owned(),
+            (Violation::Taken, Lang::Zh) => "该值已被使用".to_owned(),
+            (Violation::Taken, Lang::En) => "this value is already taken".to_owned(),
+            (Violation::Rule { zh, .. }, Lang::Zh) => zh.clone(),
+            (Violation::Rule { en, .. }, Lang::En) => en.clone(),
         }
     }
 }
@@ -69,6 +98,7 @@ fn zh_expected(expected: &str) -> &str {
         "uuid" => "UUID",
         "string" => "字符串",
         "JSON" => "JSON",
+        "timestamp" => "时间（RFC 3339，如 2024-01-01T00:00:00Z）",
         other => other,
     }
 }
@@ -86,6 +116,18 @@ impl FieldError {
             field: field.into(),
             violation,
         }
+    }
+
+    /// A rule of the programme broken by `field`.
+    pub fn rule(field: impl Into<String>, code: &'static str, zh: &str, en: &str) -> Self {
+        FieldError::new(
+            field,
+            Violation::Rule {
+                code,
+                zh: zh.to_owned(),
+                en: en.to_owned(),
+            },
+        )
     }
 }
 
