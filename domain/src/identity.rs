@@ -382,3 +382,39 @@ mod tests {
         assert_eq!(t.check((5, Some(600)), (20, Some(0))), Err(900));
     }
 }
+
+/// An account as the programme sees it (never with its password).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Account {
+    pub id: uuid::Uuid,
+    pub username: String,
+    pub display_name: String,
+    pub role: Role,
+    pub region_code: Option<RegionCode>,
+    pub organization_id: Option<uuid::Uuid>,
+    pub department: Option<Department>,
+    pub active: bool,
+    /// Tokens issued in an earlier epoch are no longer accepted.
+    pub session_epoch: i32,
+    pub version: i32,
+    pub created_at: chrono::DateTime<chrono::Utc>,
+    pub updated_at: chrono::DateTime<chrono::Utc>,
+}
+
+impl Account {
+    /// The account acting, or `None` when its role lacks the region or organization
+    /// it needs (which the database's checks and `Scope::for_role` prevent).
+    pub fn actor(&self) -> Option<Actor> {
+        let scope = match self.role {
+            Role::PrefectureOfficer => Scope::Prefecture(self.region_code.clone()?),
+            Role::CountyOfficer => Scope::County(self.region_code.clone()?),
+            Role::OrgUser => Scope::Organization(self.organization_id?),
+            Role::ProvinceAdmin | Role::Viewer | Role::Integration => Scope::Province,
+        };
+        Some(Actor {
+            user_id: self.id,
+            role: self.role,
+            scope,
+        })
+    }
+}

@@ -12,7 +12,7 @@ pub mod validation;
 
 pub use change::Changes;
 pub use i18n::Lang;
-pub use identity::{Actor, Department, Role, Scope, Username};
+pub use identity::{Account, Actor, Department, Role, Scope, Username};
 pub use listing::{PageRequest, Sort, SortField};
 pub use region::{
     County, KeyCounty, KeyCountyFilter, Region, RegionCode, RegionLevel, RegionPatch, VillageTag,

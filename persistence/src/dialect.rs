@@ -103,6 +103,10 @@ pub struct DbUuid(pub uuid::Uuid);
 #[diesel(sql_type = PortableTimestamp)]
 pub struct DbTimestamp(pub DateTime<Utc>);
 
+// Instants compare in time order on both backends (fixed-width text on SQLite), so
+// MIN/MAX and ORDER BY mean what they say.
+impl diesel::sql_types::SqlOrd for PortableTimestamp {}
+
 impl HasSqlType<PortableUuid> for MultiBackend {
     fn metadata(lookup: &mut Self::MetadataLookup) -> Self::TypeMetadata {
         MultiBackend::lookup_sql_type::<PortableUuid>(lookup)

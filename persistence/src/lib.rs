@@ -4,10 +4,12 @@
 pub mod db;
 pub mod dialect;
 pub mod error;
+pub mod journal;
 pub mod migrations;
 pub mod regions;
 pub mod schema;
 pub mod seed;
+pub mod users;
 
 pub use db::{Backend, DatabaseUrl, DbConnection, DbPool, MultiBackend};
 pub use error::PersistenceError;

@@ -361,3 +361,23 @@ pub fn count_by_level(conn: &mut DbConnection) -> QueryResult<Vec<(String, i64)>
         .order(regions::level)
         .load(conn)
 }
+
+/// Stores a region's programme flags as `region` has them, one version on.
+pub fn update_region_flags(
+    conn: &mut DbConnection,
+    region: &Region,
+    now: chrono::DateTime<chrono::Utc>,
+) -> QueryResult<Region> {
+    let tags = serde_json::to_string(&region.tags)
+        .map_err(|e| diesel::result::Error::SerializationError(Box::new(e)))?;
+    diesel::update(regions::table.find(region.code.as_str()))
+        .set((
+            regions::key_county.eq(region.key_county.map(|k| k.as_str())),
+            regions::border_county.eq(region.border_county),
+            regions::tags.eq(tags),
+            regions::version.eq(regions::version + 1),
+            regions::updated_at.eq(DbTimestamp(now)),
+        ))
+        .execute(conn)?;
+    find_region(conn, &region.code)?.ok_or(diesel::result::Error::NotFound)
+}

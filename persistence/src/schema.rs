@@ -23,3 +23,96 @@ diesel::table! {
         updated_at -> PortableTimestamp,
     }
 }
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::dialect::{PortableTimestamp, PortableUuid};
+
+    users (id) {
+        id -> PortableUuid,
+        username -> Text,
+        display_name -> Text,
+        role -> Text,
+        region_code -> Nullable<Text>,
+        organization_id -> Nullable<PortableUuid>,
+        department -> Nullable<Text>,
+        password_hash -> Text,
+        active -> Bool,
+        session_epoch -> Integer,
+        version -> Integer,
+        created_at -> PortableTimestamp,
+        updated_at -> PortableTimestamp,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::dialect::{PortableTimestamp, PortableUuid};
+
+    revoked_tokens (jti) {
+        jti -> PortableUuid,
+        expires_at -> PortableTimestamp,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::dialect::{PortableTimestamp, PortableUuid};
+
+    login_failures (id) {
+        id -> PortableUuid,
+        username -> Text,
+        client_ip -> Text,
+        at -> PortableTimestamp,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::dialect::{PortableTimestamp, PortableUuid};
+
+    audit_log (id) {
+        id -> PortableUuid,
+        at -> PortableTimestamp,
+        actor_id -> Nullable<PortableUuid>,
+        actor_role -> Nullable<Text>,
+        action -> Text,
+        entity -> Text,
+        entity_id -> Text,
+        changes -> Text,
+        request_id -> Nullable<Text>,
+        client_ip -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::dialect::PortableTimestamp;
+
+    events (seq) {
+        seq -> BigInt,
+        at -> PortableTimestamp,
+        entity -> Text,
+        entity_id -> Text,
+        action -> Text,
+    }
+}
+
+diesel::table! {
+    event_sequence (id) {
+        id -> Integer,
+        last_seq -> BigInt,
+    }
+}
+
+diesel::joinable!(users -> regions (region_code));
+
+diesel::allow_tables_to_appear_in_same_query!(
+    regions,
+    users,
+    revoked_tokens,
+    login_failures,
+    audit_log,
+    events,
+    event_sequence,
+);
