@@ -24,7 +24,22 @@ pub struct Config {
     pub max_body_bytes: usize,
     /// `WORKERS`: HTTP worker threads.
     pub workers: usize,
+    /// `JWT_SECRET`: the key that signs tokens. `None` only on SQLite, where one is
+    /// generated and kept beside the database file.
+    pub jwt_secret: Option<Vec<u8>>,
+    /// `TOKEN_TTL_SECONDS`
+    pub token_ttl: Duration,
+    /// `BOOTSTRAP_ADMIN_PASSWORD`: the first admin's password, on a database with no users.
+    pub bootstrap_admin_password: Option<String>,
+    /// `CORS_ALLOWED_ORIGINS`: comma-separated origins allowed to call from a browser.
+    pub cors_allowed_origins: Vec<String>,
+    /// `TRUST_FORWARDED_FOR`: take the client address from the last `X-Forwarded-For`
+    /// entry (set it only behind a proxy that appends one).
+    pub trust_forwarded_for: bool,
 }
+
+/// The shortest acceptable `JWT_SECRET`, in bytes.
+pub const MIN_JWT_SECRET_BYTES: usize = 32;
 
 #[derive(Debug, thiserror::Error)]
 #[error("configuration: {variable}: {message}")]
@@ -73,6 +88,59 @@ impl Config {
         )?;
         let cores = std::thread::available_parallelism().map_or(2, |n| n.get()) as u64;
         let workers = number(&get, "WORKERS", cores, 1, 256)?;
+        let jwt_secret = match (get("JWT_SECRET"), &database_url) {
+            (Some(secret), _) if secret.len() < MIN_JWT_SECRET_BYTES => {
+                return Err(ConfigError {
+                    variable: "JWT_SECRET",
+                    message: format!(
+                        "must be at least {MIN_JWT_SECRET_BYTES} bytes (it is {}); generate one with `openssl rand -base64 48`",
+                        secret.len()
+                    ),
+                })
+            }
+            (Some(secret), _) => Some(secret.into_bytes()),
+            (None, DatabaseUrl::Postgres(_)) => {
+                return Err(ConfigError {
+                    variable: "JWT_SECRET",
+                    message: format!(
+                        "required with PostgreSQL (at least {MIN_JWT_SECRET_BYTES} bytes, the same on every replica); generate one with `openssl rand -base64 48`"
+                    ),
+                })
+            }
+            (None, DatabaseUrl::Sqlite(_)) => None,
+        };
+        let token_ttl =
+            Duration::from_secs(number(&get, "TOKEN_TTL_SECONDS", 28_800, 60, 604_800)?);
+        let bootstrap_admin_password = get("BOOTSTRAP_ADMIN_PASSWORD");
+        let cors_allowed_origins = get("CORS_ALLOWED_ORIGINS")
+            .map(|raw| {
+                raw.split(',')
+                    .map(|o| o.trim().trim_end_matches('/').to_owned())
+                    .filter(|o| !o.is_empty())
+                    .collect::<Vec<_>>()
+            })
+            .unwrap_or_default();
+        if let Some(bad) = cors_allowed_origins
+            .iter()
+            .find(|o| !(o.starts_with("http://") || o.starts_with("https://")) || o.contains('*'))
+        {
+            return Err(ConfigError {
+                variable: "CORS_ALLOWED_ORIGINS",
+                message: format!(
+                    "{bad:?} is not an origin such as https://zhenxing.example.gov.cn"
+                ),
+            });
+        }
+        let trust_forwarded_for = match get("TRUST_FORWARDED_FOR").as_deref() {
+            None | Some("false") | Some("0") => false,
+            Some("true") | Some("1") => true,
+            Some(other) => {
+                return Err(ConfigError {
+                    variable: "TRUST_FORWARDED_FOR",
+                    message: format!("{other:?} is not true or false"),
+                })
+            }
+        };
         Ok(Config {
             database_url,
             bind_addr,
@@ -80,6 +148,11 @@ impl Config {
             db_timeout,
             max_body_bytes: max_body_bytes as usize,
             workers: workers as usize,
+            jwt_secret,
+            token_ttl,
+            bootstrap_admin_password,
+            cors_allowed_origins,
+            trust_forwarded_for,
         })
     }
 }
@@ -135,6 +208,10 @@ mod tests {
             ("MAX_BODY_BYTES", "-1"),
             ("DB_TIMEOUT_SECONDS", "0"),
             ("WORKERS", "1000"),
+            ("JWT_SECRET", "too-short"),
+            ("TOKEN_TTL_SECONDS", "5"),
+            ("CORS_ALLOWED_ORIGINS", "*"),
+            ("TRUST_FORWARDED_FOR", "perhaps"),
         ] {
             let err = config(&[(var, value)]).unwrap_err();
             assert_eq!(err.variable, var);
@@ -143,8 +220,30 @@ mod tests {
     }
 
     #[test]
-    fn postgres_gets_a_bigger_pool() {
-        let c = config(&[("DATABASE_URL", "postgres://u@h/db")]).unwrap();
+    fn postgres_gets_a_bigger_pool_and_needs_a_secret() {
+        let err = config(&[("DATABASE_URL", "postgres://u@h/db")]).unwrap_err();
+        assert_eq!(err.variable, "JWT_SECRET");
+        let secret = "x".repeat(32);
+        let c = config(&[
+            ("DATABASE_URL", "postgres://u@h/db"),
+            ("JWT_SECRET", &secret),
+        ])
+        .unwrap();
         assert_eq!(c.db_pool_size, 10);
+        assert_eq!(c.jwt_secret.as_deref(), Some(secret.as_bytes()));
+    }
+
+    #[test]
+    fn origins_are_listed() {
+        let c = config(&[(
+            "CORS_ALLOWED_ORIGINS",
+            "https://a.example, http://localhost:5173/",
+        )])
+        .unwrap();
+        assert_eq!(
+            c.cors_allowed_origins,
+            ["https://a.example", "http://localhost:5173"]
+        );
+        assert_eq!(c.token_ttl, Duration::from_secs(28_800));
     }
 }

@@ -4,7 +4,7 @@
 //! renders it in the caller's language with the request id, so handlers only ever
 //! return `Err(ApiError::…)`. Database causes are logged, never sent.
 
-use actix_web::http::header::{self, HeaderValue};
+use actix_web::http::header;
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, ResponseError};
 use domain::{FieldError, Lang, Violation};
@@ -71,9 +71,25 @@ pub enum ApiError {
     /// Well-formed input that breaks a rule.
     #[error("validation failed")]
     Validation(Vec<FieldError>),
+    /// No token, or one that is not (or no longer) valid. `token_given` adds
+    /// `error="invalid_token"` to `WWW-Authenticate`.
+    #[error("unauthorized")]
+    Unauthorized { token_given: bool },
+    /// Wrong username or password (one answer for both).
+    #[error("invalid credentials")]
+    InvalidCredentials,
+    /// Authenticated, but not allowed; `fields` names the fields the caller may not set.
+    #[error("forbidden")]
+    Forbidden { fields: Vec<String> },
     /// No such resource, or not within the caller's scope.
     #[error("not found")]
     NotFound,
+    /// A duplicate, or a change the resource's state does not allow.
+    #[error("conflict")]
+    Conflict(Vec<FieldError>),
+    /// Too many attempts; retry after the given seconds.
+    #[error("rate limited for {retry_after}s")]
+    RateLimited { retry_after: i64 },
     #[error("method not allowed")]
     MethodNotAllowed,
     /// `If-Match` is needed to change this resource.
@@ -103,7 +119,13 @@ impl ApiError {
         match self {
             ApiError::MalformedQuery(_) | ApiError::MalformedBody(_) => StatusCode::BAD_REQUEST,
             ApiError::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            ApiError::Unauthorized { .. } | ApiError::InvalidCredentials => {
+                StatusCode::UNAUTHORIZED
+            }
+            ApiError::Forbidden { .. } => StatusCode::FORBIDDEN,
             ApiError::NotFound => StatusCode::NOT_FOUND,
+            ApiError::Conflict(_) => StatusCode::CONFLICT,
+            ApiError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
             ApiError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             ApiError::PreconditionRequired => StatusCode::PRECONDITION_REQUIRED,
             ApiError::PreconditionFailed { .. } => StatusCode::PRECONDITION_FAILED,
@@ -121,7 +143,12 @@ impl ApiError {
             ApiError::MalformedQuery(_) => "malformed_query",
             ApiError::MalformedBody(_) => "malformed_body",
             ApiError::Validation(_) => "validation_failed",
+            ApiError::Unauthorized { .. } => "unauthorized",
+            ApiError::InvalidCredentials => "invalid_credentials",
+            ApiError::Forbidden { .. } => "forbidden",
             ApiError::NotFound => "not_found",
+            ApiError::Conflict(_) => "conflict",
+            ApiError::RateLimited { .. } => "rate_limited",
             ApiError::MethodNotAllowed => "method_not_allowed",
             ApiError::PreconditionRequired => "precondition_required",
             ApiError::PreconditionFailed { .. } => "precondition_failed",
@@ -138,7 +165,12 @@ impl ApiError {
             ApiError::MalformedQuery(_) => ("查询参数格式错误", "Malformed query"),
             ApiError::MalformedBody(_) => ("请求体格式错误", "Malformed request body"),
             ApiError::Validation(_) => ("请求参数校验失败", "Validation failed"),
+            ApiError::Unauthorized { .. } => ("未登录或登录已失效", "Unauthorized"),
+            ApiError::InvalidCredentials => ("用户名或密码错误", "Invalid credentials"),
+            ApiError::Forbidden { .. } => ("无权执行此操作", "Forbidden"),
             ApiError::NotFound => ("资源不存在", "Not found"),
+            ApiError::Conflict(_) => ("与现有数据冲突", "Conflict"),
+            ApiError::RateLimited { .. } => ("尝试次数过多", "Too many attempts"),
             ApiError::MethodNotAllowed => ("不支持该请求方法", "Method not allowed"),
             ApiError::PreconditionRequired => ("缺少 If-Match 请求头", "Precondition required"),
             ApiError::PreconditionFailed { .. } => ("资源已被修改", "Precondition failed"),
@@ -168,6 +200,44 @@ impl ApiError {
             }
             (ApiError::Validation(_), Lang::En) => {
                 "Some fields are invalid; see errors.".to_owned()
+            }
+            (ApiError::Unauthorized { token_given: false }, Lang::Zh) => {
+                "请先登录，并在 Authorization 请求头中携带 Bearer 令牌。".to_owned()
+            }
+            (ApiError::Unauthorized { token_given: false }, Lang::En) => {
+                "Log in and send the token as `Authorization: Bearer <token>`.".to_owned()
+            }
+            (ApiError::Unauthorized { token_given: true }, Lang::Zh) => {
+                "令牌无效、已过期或已注销，请重新登录。".to_owned()
+            }
+            (ApiError::Unauthorized { token_given: true }, Lang::En) => {
+                "The token is invalid, expired or revoked; log in again.".to_owned()
+            }
+            (ApiError::InvalidCredentials, Lang::Zh) => "用户名或密码错误。".to_owned(),
+            (ApiError::InvalidCredentials, Lang::En) => {
+                "The username or password is wrong.".to_owned()
+            }
+            (ApiError::Forbidden { fields }, Lang::Zh) if fields.is_empty() => {
+                "您的角色或权限范围不允许此操作。".to_owned()
+            }
+            (ApiError::Forbidden { fields }, Lang::En) if fields.is_empty() => {
+                "Your role or scope does not allow this.".to_owned()
+            }
+            (ApiError::Forbidden { fields }, Lang::Zh) => {
+                format!("您无权设置以下字段：{}。", fields.join("、"))
+            }
+            (ApiError::Forbidden { fields }, Lang::En) => {
+                format!("You may not set: {}.", fields.join(", "))
+            }
+            (ApiError::Conflict(_), Lang::Zh) => "请求与现有数据冲突，详见 errors。".to_owned(),
+            (ApiError::Conflict(_), Lang::En) => {
+                "The request conflicts with the current data; see errors.".to_owned()
+            }
+            (ApiError::RateLimited { retry_after }, Lang::Zh) => {
+                format!("失败次数过多，请 {retry_after} 秒后再试。")
+            }
+            (ApiError::RateLimited { retry_after }, Lang::En) => {
+                format!("Too many failed attempts; retry in {retry_after} seconds.")
             }
             (ApiError::NotFound, Lang::Zh) => "请求的资源不存在，或不在您的权限范围内。".to_owned(),
             (ApiError::NotFound, Lang::En) => {
@@ -224,10 +294,16 @@ impl ApiError {
         }
     }
 
-    fn field_errors(&self) -> &[FieldError] {
+    fn field_errors(&self) -> Vec<FieldError> {
         match self {
-            ApiError::MalformedQuery(errors) | ApiError::Validation(errors) => errors,
-            _ => &[],
+            ApiError::MalformedQuery(errors)
+            | ApiError::Validation(errors)
+            | ApiError::Conflict(errors) => errors.clone(),
+            ApiError::Forbidden { fields } => fields
+                .iter()
+                .map(|f| FieldError::new(f.clone(), Violation::Forbidden))
+                .collect(),
+            _ => Vec::new(),
         }
     }
 
@@ -243,7 +319,7 @@ impl ApiError {
             instance: instance.to_owned(),
             errors: self
                 .field_errors()
-                .iter()
+                .into_iter()
                 .map(|e| ProblemField {
                     field: e.field.clone(),
                     code: e.violation.code().to_owned(),
@@ -260,8 +336,20 @@ impl ApiError {
         if let ApiError::Unavailable(_) = self {
             builder.insert_header((header::RETRY_AFTER, RETRY_AFTER_SECONDS.to_string()));
         }
-        if let ApiError::MethodNotAllowed = self {
-            builder.insert_header((header::ALLOW, HeaderValue::from_static("GET, HEAD")));
+        match self {
+            ApiError::Unauthorized { token_given: true } => {
+                builder.insert_header((
+                    header::WWW_AUTHENTICATE,
+                    r#"Bearer realm="zhenxing", error="invalid_token""#,
+                ));
+            }
+            ApiError::Unauthorized { token_given: false } | ApiError::InvalidCredentials => {
+                builder.insert_header((header::WWW_AUTHENTICATE, r#"Bearer realm="zhenxing""#));
+            }
+            ApiError::RateLimited { retry_after } => {
+                builder.insert_header((header::RETRY_AFTER, retry_after.to_string()));
+            }
+            _ => {}
         }
         let body =
             serde_json::to_vec(&self.problem(lang, request_id, instance)).unwrap_or_default();
@@ -342,6 +430,19 @@ impl From<diesel::result::Error> for ApiError {
 impl From<actix_web::error::BlockingError> for ApiError {
     fn from(e: actix_web::error::BlockingError) -> Self {
         ApiError::Internal(e.to_string())
+    }
+}
+
+impl ApiError {
+    /// Turns a policy decision into the error it calls for (or nothing).
+    pub fn from_decision(decision: domain::policy::Decision) -> Result<(), ApiError> {
+        use domain::policy::Decision;
+        match decision {
+            Decision::Allow => Ok(()),
+            Decision::Unauthenticated => Err(ApiError::Unauthorized { token_given: false }),
+            Decision::Forbidden => Err(ApiError::Forbidden { fields: Vec::new() }),
+            Decision::NotFound => Err(ApiError::NotFound),
+        }
     }
 }
 

@@ -23,7 +23,7 @@ pub struct QueryReader {
 }
 
 impl QueryReader {
-    fn parse(query: &str) -> QueryReader {
+    pub fn parse(query: &str) -> QueryReader {
         let mut values = HashMap::new();
         let mut errors = Vec::new();
         for (key, value) in form_urlencoded::parse(query.as_bytes()) {
@@ -86,9 +86,63 @@ impl QueryReader {
         }
     }
 
+    /// An integer within `min..=max`.
+    pub fn integer(&mut self, name: &str, min: i64, max: i64) -> Option<i64> {
+        let raw = self.text(name)?;
+        match raw.parse::<i64>() {
+            Ok(n) if (min..=max).contains(&n) => Some(n),
+            Ok(_) => {
+                self.errors
+                    .push(FieldError::new(name, Violation::OutOfRange { min, max }));
+                None
+            }
+            Err(_) => {
+                self.errors.push(FieldError::new(
+                    name,
+                    Violation::InvalidFormat {
+                        expected: "integer".to_owned(),
+                    },
+                ));
+                None
+            }
+        }
+    }
+
+    pub fn uuid(&mut self, name: &str) -> Option<uuid::Uuid> {
+        let raw = self.text(name)?;
+        match uuid::Uuid::parse_str(&raw) {
+            Ok(id) => Some(id),
+            Err(_) => {
+                self.errors.push(FieldError::new(
+                    name,
+                    Violation::InvalidFormat {
+                        expected: "uuid".to_owned(),
+                    },
+                ));
+                None
+            }
+        }
+    }
+
+    pub fn timestamp(&mut self, name: &str) -> Option<chrono::DateTime<chrono::Utc>> {
+        let raw = self.text(name)?;
+        match chrono::DateTime::parse_from_rfc3339(&raw) {
+            Ok(at) => Some(at.with_timezone(&chrono::Utc)),
+            Err(_) => {
+                self.errors.push(FieldError::new(
+                    name,
+                    Violation::InvalidFormat {
+                        expected: "timestamp".to_owned(),
+                    },
+                ));
+                None
+            }
+        }
+    }
+
     /// Ends reading: any parameter nobody asked for is an error, so a misspelt filter
     /// is reported rather than silently ignored.
-    fn finish(mut self) -> Result<(), ApiError> {
+    pub fn finish(mut self) -> Result<(), ApiError> {
         let mut unknown: Vec<String> = self.values.into_keys().collect();
         unknown.sort();
         self.errors.extend(
@@ -196,30 +250,34 @@ pub fn etag(version: i32) -> header::EntityTag {
     header::EntityTag::new_strong(version.to_string())
 }
 
-/// The version a client expects to change, from `If-Match: "<version>"`.
+/// The version a client expects to change, from `If-Match: "<version>"`. Read
+/// eagerly, judged late: a request the caller may not make at all is refused as such
+/// before a missing `If-Match` is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct IfMatch(pub i32);
+pub struct IfMatch(Option<i32>);
 
 impl IfMatch {
-    /// 412 unless the resource is still at the version the client saw.
+    /// 428 without `If-Match`; 412 unless the resource is still at the version the
+    /// client saw.
     pub fn check(self, current: i32) -> Result<(), ApiError> {
-        if self.0 == current {
-            Ok(())
-        } else {
-            Err(ApiError::PreconditionFailed { current })
+        match self.0 {
+            None => Err(ApiError::PreconditionRequired),
+            Some(expected) if expected == current => Ok(()),
+            Some(_) => Err(ApiError::PreconditionFailed { current }),
         }
     }
 
     fn from_header(value: Option<&header::HeaderValue>) -> Result<IfMatch, ApiError> {
-        let raw = value
-            .and_then(|v| v.to_str().ok())
-            .ok_or(ApiError::PreconditionRequired)?
-            .trim();
-        raw.trim_start_matches("W/")
-            .trim_matches('"')
-            .parse::<i32>()
-            .map(IfMatch)
-            .map_err(|_| {
+        let Some(value) = value else {
+            return Ok(IfMatch(None));
+        };
+        value
+            .to_str()
+            .ok()
+            .map(|raw| raw.trim().trim_start_matches("W/").trim_matches('"'))
+            .and_then(|raw| raw.parse::<i32>().ok())
+            .map(|version| IfMatch(Some(version)))
+            .ok_or_else(|| {
                 ApiError::MalformedQuery(vec![FieldError::new(
                     "If-Match",
                     Violation::InvalidFormat {
@@ -342,20 +400,184 @@ mod tests {
 
     #[test]
     fn if_match_reads_the_version() {
-        assert_eq!(
-            IfMatch::from_header(Some(&HeaderValue::from_static("\"7\""))).unwrap(),
-            IfMatch(7)
-        );
-        assert_eq!(
-            IfMatch::from_header(Some(&HeaderValue::from_static("W/\"7\""))).unwrap(),
-            IfMatch(7)
-        );
-        assert_eq!(
-            IfMatch::from_header(None).unwrap_err().status().as_u16(),
-            428
-        );
-        assert_eq!(IfMatch(6).check(7).unwrap_err().status().as_u16(), 412);
-        assert!(IfMatch(7).check(7).is_ok());
+        let seven = IfMatch::from_header(Some(&HeaderValue::from_static("\"7\""))).unwrap();
+        assert!(seven.check(7).is_ok());
+        assert_eq!(seven.check(8).unwrap_err().status().as_u16(), 412);
+        let weak = IfMatch::from_header(Some(&HeaderValue::from_static("W/\"7\""))).unwrap();
+        assert!(weak.check(7).is_ok());
+        let missing = IfMatch::from_header(None).unwrap();
+        assert_eq!(missing.check(7).unwrap_err().status().as_u16(), 428);
+        let bad = IfMatch::from_header(Some(&HeaderValue::from_static("\"abc\"")));
+        assert_eq!(bad.unwrap_err().status().as_u16(), 400);
         assert_eq!(etag(7).to_string(), "\"7\"");
+    }
+}
+
+/// A JSON request body, read within `MAX_BODY_BYTES` and parsed so that each problem
+/// names its field: not JSON at all is a 400; an unknown field, a missing one or a
+/// value of the wrong type is a 422 naming it.
+#[derive(Debug)]
+pub struct JsonBody<T>(pub T);
+
+impl<T: serde::de::DeserializeOwned + 'static> FromRequest for JsonBody<T> {
+    type Error = ApiError;
+    type Future = futures_util::future::LocalBoxFuture<'static, Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let limit = req
+            .app_data::<actix_web::web::Data<crate::state::AppState>>()
+            .map_or(crate::config::DEFAULT_MAX_BODY_BYTES, |s| s.max_body_bytes);
+        let is_json = req
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.split(';').next())
+            .map(|v| v.trim().to_ascii_lowercase())
+            .is_some_and(|v| {
+                v == "application/json" || (v.starts_with("application/") && v.ends_with("+json"))
+            });
+        let body = actix_web::web::Bytes::from_request(req, payload);
+        Box::pin(async move {
+            if !is_json {
+                return Err(ApiError::UnsupportedMediaType);
+            }
+            let bytes =
+                body.await
+                    .map_err(|e| match e.as_response_error().status_code().as_u16() {
+                        413 => ApiError::PayloadTooLarge { limit: Some(limit) },
+                        _ => ApiError::MalformedBody(e.to_string()),
+                    })?;
+            if bytes.len() > limit {
+                return Err(ApiError::PayloadTooLarge { limit: Some(limit) });
+            }
+            parse_json(&bytes).map(JsonBody)
+        })
+    }
+}
+
+/// Parses a JSON body, naming the field of any problem.
+pub fn parse_json<T: serde::de::DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
+    let mut deserializer = serde_json::Deserializer::from_slice(bytes);
+    let value = serde_path_to_error::deserialize(&mut deserializer).map_err(|e| {
+        let path = e.path().to_string();
+        let inner = e.into_inner();
+        match inner.classify() {
+            serde_json::error::Category::Data => {
+                ApiError::Validation(vec![json_field_error(&path, &inner.to_string())])
+            }
+            _ => ApiError::MalformedBody(inner.to_string()),
+        }
+    })?;
+    deserializer
+        .end()
+        .map_err(|e| ApiError::MalformedBody(e.to_string()))?;
+    Ok(value)
+}
+
+/// Turns serde's message for a data error at `path` into a field error.
+fn json_field_error(path: &str, message: &str) -> FieldError {
+    let field_in = |message: &str, prefix: &str| {
+        message
+            .strip_prefix(prefix)
+            .and_then(|rest| rest.split('`').next())
+            .map(str::to_owned)
+    };
+    let join = |name: String| {
+        if path.is_empty() || path == "." {
+            name
+        } else {
+            format!("{path}.{name}")
+        }
+    };
+    if let Some(name) = field_in(message, "unknown field `") {
+        // serde_path_to_error's path already ends with the unknown field.
+        let field = if path.is_empty() || path == "." {
+            name
+        } else {
+            path.to_owned()
+        };
+        return FieldError::new(field, Violation::UnknownField);
+    }
+    if let Some(name) = field_in(message, "missing field `") {
+        return FieldError::new(join(name), Violation::Required);
+    }
+    let field = if path.is_empty() || path == "." {
+        "body".to_owned()
+    } else {
+        path.to_owned()
+    };
+    // Keep serde's own words minus the position, which means nothing to a client.
+    let expected = message
+        .split(" at line ")
+        .next()
+        .unwrap_or(message)
+        .to_owned();
+    FieldError::new(field, Violation::InvalidFormat { expected })
+}
+
+/// Deserializes a field that distinguishes "absent" (`None`) from `null`
+/// (`Some(None)`), for PATCH bodies: use with `#[serde(default, deserialize_with)]`.
+pub fn nullable<'de, T, D>(deserializer: D) -> Result<Option<Option<T>>, D::Error>
+where
+    T: serde::Deserialize<'de>,
+    D: serde::Deserializer<'de>,
+{
+    <Option<T> as serde::Deserialize>::deserialize(deserializer).map(Some)
+}
+
+#[cfg(test)]
+mod json_tests {
+    use super::*;
+
+    #[derive(Debug, serde::Deserialize)]
+    #[serde(deny_unknown_fields)]
+    #[allow(dead_code)]
+    struct Body {
+        name: String,
+        size: Option<u8>,
+        #[serde(default, deserialize_with = "nullable")]
+        note: Option<Option<String>>,
+    }
+
+    fn field(err: ApiError) -> (u16, String, String) {
+        let p = err.problem(domain::Lang::En, "", "");
+        let e = p.errors.first().cloned();
+        (
+            p.status,
+            e.as_ref().map(|e| e.field.clone()).unwrap_or_default(),
+            e.map(|e| e.code).unwrap_or_default(),
+        )
+    }
+
+    #[test]
+    fn problems_name_their_field() {
+        assert_eq!(
+            field(parse_json::<Body>(b"{\"name\":\"a\",\"colour\":1}").unwrap_err()),
+            (422, "colour".into(), "unknown_field".into())
+        );
+        assert_eq!(
+            field(parse_json::<Body>(b"{}").unwrap_err()),
+            (422, "name".into(), "required".into())
+        );
+        assert_eq!(
+            field(parse_json::<Body>(b"{\"name\":\"a\",\"size\":300}").unwrap_err()),
+            (422, "size".into(), "invalid_format".into())
+        );
+        assert_eq!(field(parse_json::<Body>(b"{\"name\":").unwrap_err()).0, 400);
+        assert_eq!(
+            field(parse_json::<Body>(b"{\"name\":\"a\"} x").unwrap_err()).0,
+            400
+        );
+        assert_eq!(field(parse_json::<Body>(b"[]").unwrap_err()).0, 422);
+    }
+
+    #[test]
+    fn absent_and_null_differ() {
+        let absent: Body = parse_json(b"{\"name\":\"a\"}").unwrap();
+        assert_eq!(absent.note, None);
+        let null: Body = parse_json(b"{\"name\":\"a\",\"note\":null}").unwrap();
+        assert_eq!(null.note, Some(None));
+        let set: Body = parse_json(b"{\"name\":\"a\",\"note\":\"x\"}").unwrap();
+        assert_eq!(set.note, Some(Some("x".into())));
     }
 }

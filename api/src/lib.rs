@@ -1,6 +1,8 @@
 //! Zhenxing's HTTP layer: actix-web handlers and extractors, problem+json errors,
 //! the OpenAPI document, and the server the `zhenxing` binary runs.
 
+pub mod accounts;
+pub mod auth;
 pub mod config;
 pub mod context;
 pub mod error;

@@ -3,9 +3,12 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+use api::accounts::{self, NewAccount};
 use api::config::Config;
+use api::ApiError;
 use clap::{Parser, Subcommand};
 use persistence::db::DbManager;
+use persistence::journal::WriteContext;
 
 #[derive(Parser)]
 #[command(
@@ -28,6 +31,27 @@ enum Command {
     Migrate,
     /// Load Yunnan's divisions (idempotent: existing regions are left as they are).
     SeedRegions,
+    /// Create an account; the password is read from standard input (one line).
+    CreateUser {
+        /// 3–32 of a-z 0-9 _ . -
+        #[arg(long)]
+        username: String,
+        /// province_admin, prefecture_officer, county_officer, org_user, viewer or integration
+        #[arg(long)]
+        role: String,
+        /// Shown in the user interface (default: the username)
+        #[arg(long)]
+        display_name: Option<String>,
+        /// A prefecture (prefecture_officer) or county (county_officer) code
+        #[arg(long)]
+        region_code: Option<String>,
+        /// The organization of an org_user
+        #[arg(long)]
+        organization_id: Option<uuid::Uuid>,
+        /// civil_affairs or rural_revitalization
+        #[arg(long)]
+        department: Option<String>,
+    },
     /// Print the OpenAPI document.
     Openapi {
         /// Write to this file instead of standard output.
@@ -95,6 +119,69 @@ fn run(command: Command) -> Result<(), String> {
             log::info!("added {inserted} regions; now {}", counts.join(", "));
             Ok(())
         }
+        Command::CreateUser {
+            username,
+            role,
+            display_name,
+            region_code,
+            organization_id,
+            department,
+        } => {
+            let config = Config::from_env().map_err(|e| e.to_string())?;
+            let role = role.parse().map_err(|v: domain::Violation| {
+                format!("--role: {}", v.message(domain::Lang::En))
+            })?;
+            let department =
+                department
+                    .map(|d| d.parse())
+                    .transpose()
+                    .map_err(|v: domain::Violation| {
+                        format!("--department: {}", v.message(domain::Lang::En))
+                    })?;
+            let mut password = String::new();
+            std::io::stdin()
+                .read_line(&mut password)
+                .map_err(|e| format!("reading the password from standard input: {e}"))?;
+            let new = NewAccount {
+                display_name: display_name.unwrap_or_else(|| username.clone()),
+                username,
+                role,
+                region_code,
+                organization_id,
+                department,
+                password: password.trim_end_matches(['\r', '\n']).to_owned(),
+            };
+            let explain = |e: ApiError| {
+                let problem = e.problem(domain::Lang::En, "", "");
+                let fields: Vec<String> = problem
+                    .errors
+                    .iter()
+                    .map(|f| format!("{}: {}", f.field, f.message))
+                    .collect();
+                if fields.is_empty() {
+                    problem.detail
+                } else {
+                    fields.join("; ")
+                }
+            };
+            accounts::check_new(&new).map_err(explain)?;
+            let hash = api::auth::hash_password(&new.password).map_err(explain)?;
+            let mut conn = connect(&config)?;
+            persistence::migrations::run_pending(&mut conn).map_err(|e| e.to_string())?;
+            let context = WriteContext {
+                actor_role: Some("system".to_owned()),
+                ..WriteContext::default()
+            };
+            let account = accounts::create(&mut conn, &context, &new, hash).map_err(explain)?;
+            println!("{}", account.id);
+            log::info!(
+                "created {} ({}) with id {}",
+                account.username,
+                account.role,
+                account.id
+            );
+            Ok(())
+        }
         Command::Serve => serve(),
     }
 }
@@ -108,9 +195,9 @@ fn connect(config: &Config) -> Result<persistence::DbConnection, String> {
 fn serve() -> Result<(), String> {
     let config = Config::from_env().map_err(|e| e.to_string())?;
     log::info!("database: {}", config.database_url.redacted());
-    let pool = api::server::prepare_database(&config).map_err(|e| e.to_string())?;
+    let prepared = api::server::prepare(&config).map_err(|e| e.to_string())?;
     actix_web::rt::System::new().block_on(async move {
-        let running = api::server::start(&config, pool).map_err(|e| e.to_string())?;
+        let running = api::server::start(&config, prepared).map_err(|e| e.to_string())?;
         let base = format!("http://{}", running.addr);
         log::info!("Zhenxing is serving {base}/api/v1 — API docs at {base}/docs, spec at {base}/api/v1/openapi.json");
         running.server.await.map_err(|e| e.to_string())

@@ -21,7 +21,12 @@ unknown query parameters are refused; every error is `application/problem+json` 
 default and English with `Accept-Language: en`. Send `X-Request-Id` to trace a request; it is echoed.",
         license(name = "MIT", identifier = "MIT"),
     ),
+    modifiers(&BearerAuth),
     tags(
+        (name = "auth", description = "Logging in and out: `POST /auth/login` gives a bearer token"),
+        (name = "users", description = "Accounts, roles and scopes (province admins)"),
+        (name = "audit", description = "Who changed what, when (province admins)"),
+        (name = "events", description = "The ordered change feed provincial systems poll"),
         (name = "regions", description = "Yunnan's administrative divisions (行政区划), province to village"),
         (name = "counties", description = "The 129 county-level divisions, the unit of pairing"),
         (name = "operations", description = "Liveness, readiness and metrics"),
@@ -29,6 +34,26 @@ default and English with `Accept-Language: en`. Send `X-Request-Id` to trace a r
     components(schemas(Problem, ProblemField, domain::KeyCountyFilter))
 )]
 pub struct ApiDoc;
+
+/// The `bearer` security scheme that protected operations name.
+struct BearerAuth;
+
+impl utoipa::Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .bearer_format("JWT")
+                    .description(Some("A token from POST /api/v1/auth/login"))
+                    .build(),
+            ),
+        );
+    }
+}
 
 /// The complete document, as served at `/api/v1/openapi.json`.
 pub fn document() -> utoipa::openapi::OpenApi {

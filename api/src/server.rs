@@ -2,9 +2,10 @@
 
 use std::net::SocketAddr;
 
+use actix_cors::Cors;
 use actix_web::dev::Server;
 use actix_web::error::{JsonPayloadError, PathError, QueryPayloadError};
-use actix_web::middleware::{from_fn, Compress};
+use actix_web::middleware::{from_fn, Compress, Condition};
 use actix_web::{web, App, HttpRequest, HttpServer};
 use domain::{FieldError, Violation};
 use persistence::db::{build_pool, DbManager, PoolOptions};
@@ -13,6 +14,7 @@ use utoipa::OpenApi;
 use utoipa_actix_web::AppExt;
 use utoipa_swagger_ui::{Config as SwaggerConfig, SwaggerUi};
 
+use crate::auth::TokenKeys;
 use crate::config::Config;
 use crate::context::request_context;
 use crate::error::ApiError;
@@ -35,12 +37,21 @@ pub enum StartError {
         addr: SocketAddr,
         cause: std::io::Error,
     },
+    #[error("{0}")]
+    Setup(String),
+}
+
+/// What the server needs that start-up prepares.
+pub struct Prepared {
+    pub pool: DbPool,
+    pub jwt_secret: Vec<u8>,
 }
 
 /// Connects once (so a wrong URL or a down server is reported with the database's
-/// own words), applies pending migrations, and loads the divisions into an empty
-/// database. Returns the pool the server will use.
-pub fn prepare_database(config: &Config) -> Result<DbPool, StartError> {
+/// own words), applies pending migrations, loads the divisions into an empty
+/// database, creates the first admin on a database without accounts, and settles the
+/// token signing secret.
+pub fn prepare(config: &Config) -> Result<Prepared, StartError> {
     let manager = DbManager::new(config.database_url.clone());
     let mut conn = manager.establish().map_err(|e| StartError::Connect {
         url: config.database_url.redacted(),
@@ -54,14 +65,30 @@ pub fn prepare_database(config: &Config) -> Result<DbPool, StartError> {
         let inserted = persistence::seed::seed_regions(&mut conn)?;
         log::info!("loaded {inserted} divisions of Yunnan");
     }
+    let generated =
+        crate::accounts::bootstrap_admin(&mut conn, config.bootstrap_admin_password.as_deref())
+            .map_err(StartError::Setup)?;
+    if let Some(password) = generated {
+        log::warn!(
+            "created the first account: username `admin` (province admin), password `{password}`. \
+             This is shown once: log in and change it (POST /api/v1/users/{{id}}/password), \
+             or set BOOTSTRAP_ADMIN_PASSWORD before the first start."
+        );
+    }
     drop(conn);
-    Ok(build_pool(
+    let jwt_secret = crate::auth::resolve_jwt_secret(
+        config.jwt_secret.as_deref(),
+        config.database_url.sqlite_path(),
+    )
+    .map_err(StartError::Setup)?;
+    let pool = build_pool(
         config.database_url.clone(),
         PoolOptions {
             max_size: config.db_pool_size,
             connection_timeout: config.db_timeout,
         },
-    ))
+    );
+    Ok(Prepared { pool, jwt_secret })
 }
 
 /// A server that is bound and ready to be awaited.
@@ -71,11 +98,14 @@ pub struct Running {
 }
 
 /// Binds the HTTP server. Await `Running::server` inside an actix system to serve.
-pub fn start(config: &Config, pool: DbPool) -> Result<Running, StartError> {
+pub fn start(config: &Config, prepared: Prepared) -> Result<Running, StartError> {
+    let token_keys = web::Data::new(TokenKeys::new(&prepared.jwt_secret, config.token_ttl));
+    let origins = config.cors_allowed_origins.clone();
     let state = AppState {
-        pool,
+        pool: prepared.pool,
         backend: config.database_url.backend(),
         max_body_bytes: config.max_body_bytes,
+        trust_forwarded_for: config.trust_forwarded_for,
     };
     let metrics = web::Data::new(Metrics::new());
     let state = web::Data::new(state);
@@ -87,6 +117,7 @@ pub fn start(config: &Config, pool: DbPool) -> Result<Running, StartError> {
             .openapi(ApiDoc::openapi())
             .app_data(state.clone())
             .app_data(metrics.clone())
+            .app_data(token_keys.clone())
             .app_data(
                 web::JsonConfig::default()
                     .limit(limit)
@@ -111,7 +142,11 @@ pub fn start(config: &Config, pool: DbPool) -> Result<Running, StartError> {
             .default_service(web::to(routes::unrouted))
             // Compress outermost, so problems rendered by the request context are compressed
             // (or not) like any other body.
-            .map(|app| app.wrap(from_fn(request_context)).wrap(Compress::default()))
+            .map(|app| {
+                app.wrap(Condition::new(!origins.is_empty(), cors(&origins)))
+                    .wrap(from_fn(request_context))
+                    .wrap(Compress::default())
+            })
             .into_app()
     })
     .workers(config.workers);
@@ -126,6 +161,31 @@ pub fn start(config: &Config, pool: DbPool) -> Result<Running, StartError> {
         addr,
         server: server.run(),
     })
+}
+
+/// Browsers on the listed origins may call the API (with a token; no cookies).
+fn cors(origins: &[String]) -> Cors {
+    let cors = origins
+        .iter()
+        .fold(Cors::default(), |cors, origin| cors.allowed_origin(origin));
+    cors.allowed_methods(["GET", "POST", "PATCH", "PUT", "DELETE"])
+        .allowed_headers([
+            actix_web::http::header::AUTHORIZATION,
+            actix_web::http::header::CONTENT_TYPE,
+            actix_web::http::header::ACCEPT,
+            actix_web::http::header::ACCEPT_LANGUAGE,
+            actix_web::http::header::IF_MATCH,
+            actix_web::http::header::IF_NONE_MATCH,
+            crate::context::REQUEST_ID,
+            actix_web::http::header::HeaderName::from_static("idempotency-key"),
+        ])
+        .expose_headers([
+            actix_web::http::header::ETAG,
+            actix_web::http::header::LOCATION,
+            actix_web::http::header::RETRY_AFTER,
+            crate::context::REQUEST_ID,
+        ])
+        .max_age(3600)
 }
 
 async fn redirect_to_docs() -> actix_web::HttpResponse {

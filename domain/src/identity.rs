@@ -202,6 +202,13 @@ pub fn check_password(password: &str, username: &Username) -> Result<(), Violati
     Ok(())
 }
 
+/// Failed logins within the throttle window, and how long ago the oldest was.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Failures {
+    pub count: i64,
+    pub oldest_age_seconds: Option<i64>,
+}
+
 /// Limits on failed logins, counted over a sliding window.
 #[derive(Debug, Clone, Copy)]
 pub struct LoginThrottle {
@@ -218,15 +225,12 @@ impl LoginThrottle {
         window_seconds: 15 * 60,
     };
 
-    /// Given the failures within the window and the age in seconds of the oldest of
-    /// each, returns `Err(seconds to wait)` when another attempt must be refused.
-    pub fn check(
-        &self,
-        username_failures: (i64, Option<i64>),
-        client_failures: (i64, Option<i64>),
-    ) -> Result<(), i64> {
-        let wait = |(count, oldest_age): (i64, Option<i64>), limit: i64| {
-            (count >= limit).then(|| (self.window_seconds - oldest_age.unwrap_or(0)).max(1))
+    /// Given the failures within the window for a username and for a client address,
+    /// returns `Err(seconds to wait)` when another attempt must be refused.
+    pub fn check(&self, username_failures: Failures, client_failures: Failures) -> Result<(), i64> {
+        let wait = |f: Failures, limit: i64| {
+            (f.count >= limit)
+                .then(|| (self.window_seconds - f.oldest_age_seconds.unwrap_or(0)).max(1))
         };
         match (
             wait(username_failures, self.per_username),
@@ -375,11 +379,15 @@ mod tests {
     #[test]
     fn throttle_counts_failures_in_the_window() {
         let t = LoginThrottle::DEFAULT;
-        assert!(t.check((4, Some(100)), (0, None)).is_ok());
-        assert_eq!(t.check((5, Some(100)), (0, None)), Err(800));
-        assert_eq!(t.check((0, None), (20, Some(899))), Err(1));
-        assert!(t.check((0, None), (19, Some(10))).is_ok());
-        assert_eq!(t.check((5, Some(600)), (20, Some(0))), Err(900));
+        let f = |count, age| Failures {
+            count,
+            oldest_age_seconds: age,
+        };
+        assert!(t.check(f(4, Some(100)), f(0, None)).is_ok());
+        assert_eq!(t.check(f(5, Some(100)), f(0, None)), Err(800));
+        assert_eq!(t.check(f(0, None), f(20, Some(899))), Err(1));
+        assert!(t.check(f(0, None), f(19, Some(10))).is_ok());
+        assert_eq!(t.check(f(5, Some(600)), f(20, Some(0))), Err(900));
     }
 }
 

@@ -68,11 +68,19 @@ mod tests {
         assert!(!found.is_empty());
         for r in found {
             let name = r.strip_prefix("#/components/schemas/").unwrap();
-            assert!(spec["components"]["schemas"][name].is_object(), "{r} is not defined");
+            assert!(
+                spec["components"]["schemas"][name].is_object(),
+                "{r} is not defined"
+            );
         }
         let levels = &spec["components"]["schemas"]["RegionLevel"]["enum"];
-        assert_eq!(levels, &serde_json::json!(["province", "prefecture", "county", "township", "village"]));
-        let tags = spec["components"]["schemas"]["VillageTag"]["enum"].as_array().unwrap();
+        assert_eq!(
+            levels,
+            &serde_json::json!(["province", "prefecture", "county", "township", "village"])
+        );
+        let tags = spec["components"]["schemas"]["VillageTag"]["enum"]
+            .as_array()
+            .unwrap();
         assert!(tags.contains(&serde_json::json!("green_beautiful")));
     }
 

@@ -129,7 +129,12 @@ fn journal(conn: &mut DbConnection, context: &WriteContext, entries: &[Entry]) -
     Ok(())
 }
 
-fn audit(conn: &mut DbConnection, context: &WriteContext, entry: &Entry, at: DateTime<Utc>) -> QueryResult<usize> {
+fn audit(
+    conn: &mut DbConnection,
+    context: &WriteContext,
+    entry: &Entry,
+    at: DateTime<Utc>,
+) -> QueryResult<usize> {
     diesel::insert_into(audit_log::table)
         .values(NewAuditRow {
             id: DbUuid(uuid::Uuid::now_v7()),
@@ -148,7 +153,11 @@ fn audit(conn: &mut DbConnection, context: &WriteContext, entry: &Entry, at: Dat
 
 /// Appends to the audit log alone, outside any write: events that change no
 /// resource (a failed or successful login, a logout).
-pub fn audit_only(conn: &mut DbConnection, context: &WriteContext, entry: &Entry) -> QueryResult<()> {
+pub fn audit_only(
+    conn: &mut DbConnection,
+    context: &WriteContext,
+    entry: &Entry,
+) -> QueryResult<()> {
     audit(conn, context, entry, Utc::now()).map(|_| ())
 }
 

@@ -2,7 +2,7 @@
 
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
-use domain::identity::{Account, Department, Role};
+use domain::identity::{Account, Department, Failures, Role};
 use domain::{PageRequest, RegionCode, Sort, SortField};
 
 use crate::db::{DbConnection, MultiBackend};
@@ -124,12 +124,16 @@ pub fn any_user_exists(conn: &mut DbConnection) -> QueryResult<bool> {
 }
 
 pub fn username_taken(conn: &mut DbConnection, username: &str) -> QueryResult<bool> {
-    diesel::select(diesel::dsl::exists(users::table.filter(users::username.eq(username))))
-        .get_result(conn)
+    diesel::select(diesel::dsl::exists(
+        users::table.filter(users::username.eq(username)),
+    ))
+    .get_result(conn)
 }
 
 pub fn insert_user(conn: &mut DbConnection, row: &NewUserRow) -> QueryResult<Account> {
-    diesel::insert_into(users::table).values(row).execute(conn)?;
+    diesel::insert_into(users::table)
+        .values(row)
+        .execute(conn)?;
     find_user(conn, row.id.0)?.ok_or(diesel::result::Error::NotFound)
 }
 
@@ -144,7 +148,10 @@ pub fn find_user(conn: &mut DbConnection, id: uuid::Uuid) -> QueryResult<Option<
 }
 
 /// An account and its password hash, by username (for logging in).
-pub fn find_credentials(conn: &mut DbConnection, username: &str) -> QueryResult<Option<(Account, String)>> {
+pub fn find_credentials(
+    conn: &mut DbConnection,
+    username: &str,
+) -> QueryResult<Option<(Account, String)>> {
     let row = users::table
         .filter(users::username.eq(username))
         .select(UserRow::as_select())
@@ -166,7 +173,11 @@ pub fn password_hash(conn: &mut DbConnection, id: uuid::Uuid) -> QueryResult<Opt
         .optional()
 }
 
-pub fn update_user(conn: &mut DbConnection, account: &Account, now: DateTime<Utc>) -> QueryResult<Account> {
+pub fn update_user(
+    conn: &mut DbConnection,
+    account: &Account,
+    now: DateTime<Utc>,
+) -> QueryResult<Account> {
     diesel::update(users::table.find(DbUuid(account.id)))
         .set(UserChangeset::from_account(account, now))
         .execute(conn)?;
@@ -174,7 +185,12 @@ pub fn update_user(conn: &mut DbConnection, account: &Account, now: DateTime<Utc
 }
 
 /// Sets a new password hash, ending every session of the account.
-pub fn set_password(conn: &mut DbConnection, id: uuid::Uuid, hash: &str, now: DateTime<Utc>) -> QueryResult<usize> {
+pub fn set_password(
+    conn: &mut DbConnection,
+    id: uuid::Uuid,
+    hash: &str,
+    now: DateTime<Utc>,
+) -> QueryResult<usize> {
     diesel::update(users::table.find(DbUuid(id)))
         .set((
             users::password_hash.eq(hash),
@@ -239,7 +255,8 @@ fn filtered_users(filter: &UserFilter) -> users::BoxedQuery<'static, MultiBacken
     }
     if let Some(needle) = &filter.q {
         query = query.filter(
-            crate::contains_text!(users::username, needle).or(crate::contains_text!(users::display_name, needle)),
+            crate::contains_text!(users::username, needle)
+                .or(crate::contains_text!(users::display_name, needle)),
         );
     }
     query
@@ -273,21 +290,34 @@ pub fn list_users(
 // --- Tokens -------------------------------------------------------------------
 
 /// Records a logged-out token until it would expire; forgets expired ones.
-pub fn revoke_token(conn: &mut DbConnection, jti: uuid::Uuid, expires_at: DateTime<Utc>) -> QueryResult<()> {
+pub fn revoke_token(
+    conn: &mut DbConnection,
+    jti: uuid::Uuid,
+    expires_at: DateTime<Utc>,
+) -> QueryResult<()> {
     let now = Utc::now();
-    diesel::delete(revoked_tokens::table.filter(revoked_tokens::expires_at.lt(DbTimestamp(now)))).execute(conn)?;
+    diesel::delete(revoked_tokens::table.filter(revoked_tokens::expires_at.lt(DbTimestamp(now))))
+        .execute(conn)?;
     crate::insert_or_ignore!(
         conn,
         revoked_tokens::table,
-        &[(revoked_tokens::jti.eq(DbUuid(jti)), revoked_tokens::expires_at.eq(DbTimestamp(expires_at)))][..]
+        &[(
+            revoked_tokens::jti.eq(DbUuid(jti)),
+            revoked_tokens::expires_at.eq(DbTimestamp(expires_at))
+        )][..]
     )?;
     Ok(())
 }
 
 /// The account behind a token, if the token was not revoked.
-pub fn session_account(conn: &mut DbConnection, user_id: uuid::Uuid, jti: uuid::Uuid) -> QueryResult<Option<Account>> {
+pub fn session_account(
+    conn: &mut DbConnection,
+    user_id: uuid::Uuid,
+    jti: uuid::Uuid,
+) -> QueryResult<Option<Account>> {
     let revoked: bool =
-        diesel::select(diesel::dsl::exists(revoked_tokens::table.find(DbUuid(jti)))).get_result(conn)?;
+        diesel::select(diesel::dsl::exists(revoked_tokens::table.find(DbUuid(jti))))
+            .get_result(conn)?;
     if revoked {
         return Ok(None);
     }
@@ -296,35 +326,48 @@ pub fn session_account(conn: &mut DbConnection, user_id: uuid::Uuid, jti: uuid::
 
 // --- Login throttle ----------------------------------------------------------
 
-/// Failures within the window for a username and for a client address, each with
-/// the age in seconds of the oldest.
+/// Failures within the window for a username and for a client address.
 pub fn recent_failures(
     conn: &mut DbConnection,
     username: &str,
     client_ip: &str,
     window_seconds: i64,
-) -> QueryResult<((i64, Option<i64>), (i64, Option<i64>))> {
+) -> QueryResult<(Failures, Failures)> {
     let now = Utc::now();
     let since = DbTimestamp(now - chrono::Duration::seconds(window_seconds));
-    let age = |oldest: Option<DbTimestamp>| oldest.map(|t| (now - t.0).num_seconds());
-    let (by_user, oldest_user): (i64, Option<DbTimestamp>) = login_failures::table
+    let failures = |(count, oldest): (i64, Option<DbTimestamp>)| Failures {
+        count,
+        oldest_age_seconds: oldest.map(|t| (now - t.0).num_seconds()),
+    };
+    let by_user: (i64, Option<DbTimestamp>) = login_failures::table
         .filter(login_failures::username.eq(username))
         .filter(login_failures::at.gt(since))
-        .select((diesel::dsl::count_star(), diesel::dsl::min(login_failures::at)))
+        .select((
+            diesel::dsl::count_star(),
+            diesel::dsl::min(login_failures::at),
+        ))
         .first(conn)?;
-    let (by_ip, oldest_ip): (i64, Option<DbTimestamp>) = login_failures::table
+    let by_ip: (i64, Option<DbTimestamp>) = login_failures::table
         .filter(login_failures::client_ip.eq(client_ip))
         .filter(login_failures::at.gt(since))
-        .select((diesel::dsl::count_star(), diesel::dsl::min(login_failures::at)))
+        .select((
+            diesel::dsl::count_star(),
+            diesel::dsl::min(login_failures::at),
+        ))
         .first(conn)?;
-    Ok(((by_user, age(oldest_user)), (by_ip, age(oldest_ip))))
+    Ok((failures(by_user), failures(by_ip)))
 }
 
-pub fn record_failure(conn: &mut DbConnection, username: &str, client_ip: &str, window_seconds: i64) -> QueryResult<()> {
+pub fn record_failure(
+    conn: &mut DbConnection,
+    username: &str,
+    client_ip: &str,
+    window_seconds: i64,
+) -> QueryResult<()> {
     let now = Utc::now();
-    diesel::delete(
-        login_failures::table.filter(login_failures::at.lt(DbTimestamp(now - chrono::Duration::seconds(window_seconds)))),
-    )
+    diesel::delete(login_failures::table.filter(
+        login_failures::at.lt(DbTimestamp(now - chrono::Duration::seconds(window_seconds))),
+    ))
     .execute(conn)?;
     diesel::insert_into(login_failures::table)
         .values((
@@ -342,4 +385,64 @@ pub fn clear_failures(conn: &mut DbConnection, username: &str) -> QueryResult<()
     diesel::delete(login_failures::table.filter(login_failures::username.eq(username)))
         .execute(conn)
         .map(|_| ())
+}
+
+// --- Sessions, journaled ----------------------------------------------------
+
+fn session_entry(entity_id: String, action: &'static str) -> crate::journal::Entry {
+    crate::journal::Entry {
+        entity: "user",
+        entity_id,
+        action,
+        changes: domain::Changes::new(),
+    }
+}
+
+/// A failed login: counted for the throttle and audited (under the attempted
+/// username), in one transaction.
+pub fn record_login_failure(
+    conn: &mut DbConnection,
+    context: &crate::journal::WriteContext,
+    username: &str,
+    window_seconds: i64,
+) -> QueryResult<()> {
+    let client_ip = context.client_ip.clone().unwrap_or_default();
+    conn.transaction(|conn| {
+        record_failure(conn, username, &client_ip, window_seconds)?;
+        crate::journal::audit_only(
+            conn,
+            context,
+            &session_entry(username.to_owned(), "login_failed"),
+        )
+    })
+}
+
+/// A successful login: the username's failures forgotten, the login audited.
+pub fn record_login(
+    conn: &mut DbConnection,
+    context: &crate::journal::WriteContext,
+    account: &Account,
+) -> QueryResult<()> {
+    conn.transaction(|conn| {
+        clear_failures(conn, &account.username)?;
+        crate::journal::audit_only(
+            conn,
+            context,
+            &session_entry(account.id.to_string(), "login"),
+        )
+    })
+}
+
+/// A logout: the token revoked until it expires, the logout audited.
+pub fn record_logout(
+    conn: &mut DbConnection,
+    context: &crate::journal::WriteContext,
+    user_id: uuid::Uuid,
+    jti: uuid::Uuid,
+    expires_at: DateTime<Utc>,
+) -> QueryResult<()> {
+    conn.transaction(|conn| {
+        revoke_token(conn, jti, expires_at)?;
+        crate::journal::audit_only(conn, context, &session_entry(user_id.to_string(), "logout"))
+    })
 }

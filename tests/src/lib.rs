@@ -15,6 +15,11 @@ use persistence::db::DbManager;
 use persistence::{DatabaseUrl, DbConnection};
 use serde_json::Value;
 
+/// The first admin's password in every test app (username `admin`).
+pub const ADMIN_PASSWORD: &str = "test-root-password-1";
+/// The token signing secret of every test app (tests forge tokens with it).
+pub const JWT_SECRET: &str = "test-secret-test-secret-test-secret-0123";
+
 /// The environment variable naming a PostgreSQL server for the tests, e.g.
 /// `postgres://postgres@127.0.0.1:5432/postgres`. Unset: SQLite.
 pub const TEST_DATABASE_URL: &str = "TEST_DATABASE_URL";
@@ -166,12 +171,14 @@ impl TestApp {
         config.bind_addr = "127.0.0.1:0".parse().unwrap();
         config.workers = 1;
         config.db_timeout = Duration::from_secs(2);
+        config.bootstrap_admin_password = Some(ADMIN_PASSWORD.to_owned());
+        config.jwt_secret = Some(JWT_SECRET.as_bytes().to_vec());
         adjust(&mut config);
-        let pool = api::server::prepare_database(&config).unwrap();
+        let prepared = api::server::prepare(&config).unwrap();
         let (tx, rx) = std::sync::mpsc::channel();
         let thread = std::thread::spawn(move || {
             actix_web::rt::System::new().block_on(async move {
-                let running = api::server::start(&config, pool).unwrap();
+                let running = api::server::start(&config, prepared).unwrap();
                 tx.send((running.addr, running.server.handle())).unwrap();
                 let _ = running.server.await;
             });
@@ -231,6 +238,98 @@ impl TestApp {
             .body(body.to_vec())
             .unwrap();
         Response::from(self.agent.run(request).unwrap())
+    }
+}
+
+/// An account made for a test, logged in.
+#[derive(Debug, Clone)]
+pub struct TestUser {
+    pub id: String,
+    pub username: String,
+    pub password: String,
+    pub token: String,
+}
+
+impl TestApp {
+    /// Any request: `token` as a bearer token, `body` as JSON, extra headers.
+    pub fn request(
+        &self,
+        method: &str,
+        path: &str,
+        token: Option<&str>,
+        body: Option<&Value>,
+        headers: &[(&str, &str)],
+    ) -> Response {
+        let mut builder = ureq::http::Request::builder()
+            .method(method)
+            .uri(self.url(path));
+        if let Some(token) = token {
+            builder = builder.header("authorization", format!("Bearer {token}"));
+        }
+        let bytes = match body {
+            Some(body) => {
+                builder = builder.header("content-type", "application/json");
+                serde_json::to_vec(body).unwrap()
+            }
+            None => Vec::new(),
+        };
+        for (k, v) in headers {
+            builder = builder.header(*k, *v);
+        }
+        Response::from(self.agent.run(builder.body(bytes).unwrap()).unwrap())
+    }
+
+    /// Logs in; panics unless it works.
+    pub fn login(&self, username: &str, password: &str) -> String {
+        let res = self.request(
+            "POST",
+            "/api/v1/auth/login",
+            None,
+            Some(&serde_json::json!({"username": username, "password": password})),
+            &[],
+        );
+        assert_eq!(res.status, 200, "login {username}: {}", res.text);
+        res.json()["access_token"].as_str().unwrap().to_owned()
+    }
+
+    /// A token of the bootstrap admin.
+    pub fn admin_token(&self) -> String {
+        self.login("admin", ADMIN_PASSWORD)
+    }
+
+    /// Creates an account through the API (as the admin) and logs it in.
+    /// `region_code` for officers, `organization_id` for org users.
+    pub fn create_user(
+        &self,
+        role: &str,
+        region_code: Option<&str>,
+        organization_id: Option<&str>,
+    ) -> TestUser {
+        let admin = self.admin_token();
+        let username = format!(
+            "{}-{}",
+            role.replace('_', "-"),
+            &uuid::Uuid::now_v7().simple().to_string()[20..]
+        );
+        let password = "pw-for-tests-0123".to_owned();
+        let body = serde_json::json!({
+            "username": username,
+            "display_name": format!("{role} for tests"),
+            "role": role,
+            "region_code": region_code,
+            "organization_id": organization_id,
+            "password": password,
+        });
+        let res = self.request("POST", "/api/v1/users", Some(&admin), Some(&body), &[]);
+        assert_eq!(res.status, 201, "create {role}: {}", res.text);
+        let id = res.json()["id"].as_str().unwrap().to_owned();
+        let token = self.login(&username, &password);
+        TestUser {
+            id,
+            username,
+            password,
+            token,
+        }
     }
 }
 

@@ -7,9 +7,12 @@ use utoipa_actix_web::service_config::ServiceConfig;
 
 use crate::error::ApiError;
 
+pub mod auth;
 pub mod counties;
+pub mod journal;
 pub mod operations;
 pub mod regions;
+pub mod users;
 
 pub const API_BASE: &str = "/api/v1";
 
@@ -25,6 +28,17 @@ pub fn configure(cfg: &mut ServiceConfig) {
                 .service(regions::list_regions)
                 .service(regions::get_region)
                 .service(regions::list_region_children)
+                .service(regions::update_region)
+                .service(auth::login)
+                .service(auth::logout)
+                .service(auth::me)
+                .service(users::list_users)
+                .service(users::create_user)
+                .service(users::get_user)
+                .service(users::update_user)
+                .service(users::set_user_password)
+                .service(journal::list_audit_log)
+                .service(journal::list_events)
                 .service(counties::list_counties)
                 .service(counties::get_county),
         );

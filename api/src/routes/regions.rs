@@ -1,14 +1,22 @@
 //! `/regions`: Yunnan's division tree, public.
 
-use actix_web::{get, web, HttpRequest, HttpResponse};
+use actix_web::{get, patch, web, HttpRequest, HttpResponse};
 use chrono::{DateTime, Utc};
-use domain::{KeyCounty, KeyCountyFilter, Region, RegionCode, RegionLevel, VillageTag};
+use domain::policy::{authorize, Action, Resource};
+use domain::{
+    KeyCounty, KeyCountyFilter, Region, RegionCode, RegionLevel, RegionPatch, VillageTag,
+};
+use persistence::journal::{self, Entry, Written};
 use persistence::regions::{self as store, RegionFilter, RegionSort};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
+use crate::auth::{self, Authenticated};
 use crate::error::{ApiError, Problem};
-use crate::extract::{with_etag, ListFilter, ListQuery, PageParams, Paged, QueryReader};
+use crate::extract::{
+    etag, nullable, with_etag, IfMatch, JsonBody, ListFilter, ListQuery, PageParams, Paged,
+    QueryReader,
+};
 use crate::state::AppState;
 
 /// An administrative division (行政区划).
@@ -213,4 +221,116 @@ pub async fn list_region_children(
         .db(move |conn| store::list_children(conn, &code, sort, page)?.ok_or(ApiError::NotFound))
         .await?;
     Ok(web::Json(Paged::new(listed, page, RegionBody::from)))
+}
+
+/// Changes to a region's programme flags; absent fields stay as they are.
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RegionPatchBody {
+    /// Counties only (province admins): `national`, `provincial`, or `null` to clear.
+    #[serde(default, deserialize_with = "nullable")]
+    #[schema(value_type = Option<KeyCounty>)]
+    pub key_county: Option<Option<KeyCounty>>,
+    /// Counties only (province admins).
+    pub border_county: Option<bool>,
+    /// Villages only (the county officer of the village's county, or province
+    /// admins): the complete new list.
+    pub tags: Option<Vec<VillageTag>>,
+}
+
+/// Set a region's programme flags. Needs `If-Match`.
+///
+/// `key_county` and `border_county` (counties) are the province's; `tags` (villages)
+/// are set by the officer of the village's county or the province. A field you may
+/// not set is a 403 naming it.
+#[utoipa::path(
+    tag = "regions",
+    params(
+        ("code" = String, Path, description = "Region code", example = "530102"),
+        ("If-Match" = String, Header, description = "The ETag from GET"),
+    ),
+    request_body = RegionPatchBody,
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The region as changed", body = RegionBody, headers(("ETag" = String, description = "Its new version"))),
+        (status = 400, description = "The body is not JSON", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "A field you may not set (named in errors)", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such region", body = Problem, content_type = "application/problem+json"),
+        (status = 412, description = "Changed since your ETag", body = Problem, content_type = "application/problem+json"),
+        (status = 415, description = "The body is not JSON", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "A field is invalid or not for this level", body = Problem, content_type = "application/problem+json"),
+        (status = 428, description = "If-Match is missing", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "The database is unavailable", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[patch("/regions/{code}")]
+pub async fn update_region(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    auth: Authenticated,
+    code: web::Path<String>,
+    if_match: IfMatch,
+    body: JsonBody<RegionPatchBody>,
+) -> Result<HttpResponse, ApiError> {
+    let code = path_code(&code)?;
+    let body = body.0;
+    let patch = RegionPatch {
+        key_county: body.key_county,
+        border_county: body.border_county,
+        tags: body.tags,
+    };
+    let actor = auth.actor.clone();
+    let context = auth::write_context(&req, Some(&auth.actor));
+    let region = state
+        .db(move |conn| {
+            journal::write(conn, &context, |conn| {
+                let region = store::find_region(conn, &code)?.ok_or(ApiError::NotFound)?;
+                let resource = Resource::Region {
+                    code: &region.code,
+                    level: region.level,
+                };
+                // Field-level rights: each field is checked against the action it is.
+                let fields = [
+                    (
+                        "key_county",
+                        patch.key_county.is_some(),
+                        Action::DesignateCounty,
+                    ),
+                    (
+                        "border_county",
+                        patch.border_county.is_some(),
+                        Action::DesignateCounty,
+                    ),
+                    ("tags", patch.tags.is_some(), Action::TagVillage),
+                ];
+                let forbidden: Vec<String> = fields
+                    .iter()
+                    .filter(|(_, present, action)| {
+                        *present && !authorize(Some(&actor), *action, &resource).is_allowed()
+                    })
+                    .map(|(field, _, _)| (*field).to_owned())
+                    .collect();
+                if !forbidden.is_empty() {
+                    return Err(ApiError::Forbidden { fields: forbidden });
+                }
+                if_match.check(region.version)?;
+                let (next, changes) = patch.apply(&region).map_err(ApiError::Validation)?;
+                if changes.is_empty() {
+                    return Ok(Written::unchanged(region));
+                }
+                let saved = store::update_region_flags(conn, &next, Utc::now())?;
+                let entry = Entry {
+                    entity: "region",
+                    entity_id: saved.code.to_string(),
+                    action: "update",
+                    changes,
+                };
+                Ok(Written::new(saved, vec![entry]))
+            })
+        })
+        .await?;
+    Ok(HttpResponse::Ok()
+        .insert_header(actix_web::http::header::ETag(etag(region.version)))
+        .json(RegionBody::from(region)))
 }
