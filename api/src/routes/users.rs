@@ -67,19 +67,19 @@ impl From<Account> for UserBody {
 #[serde(deny_unknown_fields)]
 pub struct CreateUser {
     /// 3–32 of `a-z 0-9 _ . -`; unique.
-    #[schema(example = "kunming.wuhua")]
+    #[schema(example = "kunming.wuhua", pattern = "^[a-z0-9_.-]{3,32}$")]
     pub username: String,
-    #[schema(example = "五华区民政局 张三")]
+    #[schema(example = "五华区民政局 张三", min_length = 1, max_length = 100)]
     pub display_name: String,
     pub role: Role,
     /// Required for `prefecture_officer` (a prefecture) and `county_officer` (a county).
-    #[schema(example = "530102")]
+    #[schema(example = "530102", pattern = "^([0-9]{4}|[0-9]{6})$")]
     pub region_code: Option<String>,
     /// Required for `org_user`.
     pub organization_id: Option<uuid::Uuid>,
     pub department: Option<Department>,
     /// At least 10 characters, not containing the username. Write-only.
-    #[schema(example = "change-me-2024!", write_only)]
+    #[schema(example = "change-me-2024!", write_only, min_length = 10, max_length = 128)]
     pub password: String,
 }
 
@@ -87,6 +87,7 @@ pub struct CreateUser {
 #[derive(Debug, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UpdateUser {
+    #[schema(min_length = 1, max_length = 100)]
     pub display_name: Option<String>,
     pub role: Option<Role>,
     #[serde(default, deserialize_with = "nullable")]
@@ -107,9 +108,11 @@ pub struct UpdateUser {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SetPassword {
+    /// Required when changing one's own password.
     #[schema(write_only)]
     pub old_password: Option<String>,
-    #[schema(write_only)]
+    /// At least 10 characters, not containing the username.
+    #[schema(write_only, min_length = 10, max_length = 128)]
     pub new_password: String,
 }
 
