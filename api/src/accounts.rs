@@ -189,6 +189,10 @@ pub fn bootstrap_admin(
         actor_role: Some("system".to_owned()),
         ..WriteContext::default()
     };
-    create(conn, &context, &new, hash).map_err(|e| format!("creating the first admin: {e}"))?;
-    Ok(generated)
+    match create(conn, &context, &new, hash) {
+        Ok(_) => Ok(generated),
+        // Another replica starting at the same moment made it first.
+        Err(ApiError::Conflict(_)) => Ok(None),
+        Err(e) => Err(format!("creating the first admin: {e}")),
+    }
 }

@@ -107,7 +107,10 @@ pub fn resolve_jwt_secret(
         return Ok(secret.to_vec());
     }
     let Some(db_path) = sqlite_path else {
-        return Err("JWT_SECRET: required with PostgreSQL".to_owned());
+        return Err(format!(
+            "JWT_SECRET: required with PostgreSQL (at least {MIN_JWT_SECRET_BYTES} bytes, the same on every \
+             replica); generate one with `openssl rand -base64 48`"
+        ));
     };
     let mut path = db_path.as_os_str().to_owned();
     path.push(".jwt-secret");
