@@ -6,7 +6,7 @@ use domain::identity::{check_password, Account, Department, Role, Scope, Usernam
 use domain::{Changes, FieldError, RegionCode, Violation};
 use persistence::dialect::{DbTimestamp, DbUuid};
 use persistence::journal::{self, Entry, WriteContext, Written};
-use persistence::users::{self as store, NewUserRow};
+use persistence::users::{self as store, UserRow};
 use persistence::DbConnection;
 
 use crate::error::ApiError;
@@ -118,7 +118,7 @@ pub fn create(
             )]));
         }
         let now = DbTimestamp(Utc::now());
-        let row = NewUserRow {
+        let row = UserRow {
             id: DbUuid(uuid::Uuid::now_v7()),
             username: new.username.clone(),
             display_name: new.display_name.trim().to_owned(),

@@ -12,29 +12,10 @@ use crate::dialect::DbTimestamp;
 use crate::schema::regions;
 use crate::Listed;
 
-/// A row of `regions`, column for column.
-#[derive(Debug, Clone, Queryable, Selectable)]
+/// A row of `regions`, column for column (read and inserted alike).
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = regions)]
 pub struct RegionRow {
-    pub code: String,
-    pub name: String,
-    pub level: String,
-    pub parent_code: Option<String>,
-    pub full_name: String,
-    pub children_count: i32,
-    pub townships_count: i32,
-    pub villages_count: i32,
-    pub key_county: Option<String>,
-    pub border_county: bool,
-    pub tags: String,
-    pub version: i32,
-    pub updated_at: DbTimestamp,
-}
-
-/// A row to insert into `regions`.
-#[derive(Debug, Clone, Insertable)]
-#[diesel(table_name = regions)]
-pub struct NewRegionRow {
     pub code: String,
     pub name: String,
     pub level: String,

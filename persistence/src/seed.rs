@@ -10,7 +10,7 @@ use domain::region::{RegionCode, RegionLevel};
 use crate::db::DbConnection;
 use crate::dialect::DbTimestamp;
 use crate::error::PersistenceError;
-use crate::regions::NewRegionRow;
+use crate::regions::RegionRow;
 use crate::schema::regions;
 
 /// National Bureau of Statistics division codes for province 53, state of 2023-06-30
@@ -29,11 +29,11 @@ struct Record {
 
 /// Reads and checks the shipped division list and derives each region's full name
 /// and counts. Parents come before their children in the result.
-pub fn bundled_regions() -> Result<Vec<NewRegionRow>, PersistenceError> {
+pub fn bundled_regions() -> Result<Vec<RegionRow>, PersistenceError> {
     parse_regions(YUNNAN_REGIONS_CSV)
 }
 
-fn parse_regions(csv_text: &str) -> Result<Vec<NewRegionRow>, PersistenceError> {
+fn parse_regions(csv_text: &str) -> Result<Vec<RegionRow>, PersistenceError> {
     let bad = |line: usize, what: String| PersistenceError::Seed(format!("line {line}: {what}"));
     let mut reader = csv::Reader::from_reader(csv_text.as_bytes());
     let mut records: Vec<Record> = Vec::new();
@@ -112,11 +112,11 @@ fn parse_regions(csv_text: &str) -> Result<Vec<NewRegionRow>, PersistenceError> 
     }
 
     let now = Utc::now();
-    let mut rows: Vec<NewRegionRow> = records
+    let mut rows: Vec<RegionRow> = records
         .into_iter()
         .zip(full_names)
         .enumerate()
-        .map(|(i, (r, full_name))| NewRegionRow {
+        .map(|(i, (r, full_name))| RegionRow {
             code: r.code.as_str().to_owned(),
             name: r.name,
             level: r.level.as_str().to_owned(),

@@ -10,27 +10,10 @@ use crate::dialect::{DbTimestamp, DbUuid};
 use crate::schema::{login_failures, revoked_tokens, users};
 use crate::Listed;
 
-#[derive(Debug, Clone, Queryable, Selectable)]
+/// A row of `users`, column for column (read and inserted alike).
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = users)]
 pub struct UserRow {
-    pub id: DbUuid,
-    pub username: String,
-    pub display_name: String,
-    pub role: String,
-    pub region_code: Option<String>,
-    pub organization_id: Option<DbUuid>,
-    pub department: Option<String>,
-    pub password_hash: String,
-    pub active: bool,
-    pub session_epoch: i32,
-    pub version: i32,
-    pub created_at: DbTimestamp,
-    pub updated_at: DbTimestamp,
-}
-
-#[derive(Debug, Clone, Insertable)]
-#[diesel(table_name = users)]
-pub struct NewUserRow {
     pub id: DbUuid,
     pub username: String,
     pub display_name: String,
@@ -130,7 +113,7 @@ pub fn username_taken(conn: &mut DbConnection, username: &str) -> QueryResult<bo
     .get_result(conn)
 }
 
-pub fn insert_user(conn: &mut DbConnection, row: &NewUserRow) -> QueryResult<Account> {
+pub fn insert_user(conn: &mut DbConnection, row: &UserRow) -> QueryResult<Account> {
     diesel::insert_into(users::table)
         .values(row)
         .execute(conn)?;
