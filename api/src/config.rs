@@ -215,7 +215,10 @@ mod tests {
 
     #[test]
     fn postgres_gets_a_bigger_pool() {
-        assert!(config(&[("DATABASE_URL", "postgres://u@h/db")]).unwrap().jwt_secret.is_none());
+        assert!(config(&[("DATABASE_URL", "postgres://u@h/db")])
+            .unwrap()
+            .jwt_secret
+            .is_none());
         let secret = "x".repeat(32);
         let c = config(&[
             ("DATABASE_URL", "postgres://u@h/db"),

@@ -167,7 +167,7 @@ fn run(command: Command) -> Result<(), String> {
             accounts::check_new(&new).map_err(explain)?;
             let hash = api::auth::hash_password(&new.password).map_err(explain)?;
             let mut conn = connect(&config)?;
-            persistence::migrations::run_pending(&mut conn).map_err(|e| e.to_string())?;
+            api::server::migrate_and_seed(&mut conn).map_err(|e| e.to_string())?;
             let context = WriteContext {
                 actor_role: Some("system".to_owned()),
                 ..WriteContext::default()

@@ -57,14 +57,7 @@ pub fn prepare(config: &Config) -> Result<Prepared, StartError> {
         url: config.database_url.redacted(),
         cause: e.to_string(),
     })?;
-    let applied = persistence::migrations::run_pending(&mut conn)?;
-    if !applied.is_empty() {
-        log::info!("applied migrations: {}", applied.join(", "));
-    }
-    if !persistence::seed::regions_present(&mut conn).map_err(PersistenceError::from)? {
-        let inserted = persistence::seed::seed_regions(&mut conn)?;
-        log::info!("loaded {inserted} divisions of Yunnan");
-    }
+    migrate_and_seed(&mut conn)?;
     let generated =
         crate::accounts::bootstrap_admin(&mut conn, config.bootstrap_admin_password.as_deref())
             .map_err(StartError::Setup)?;
@@ -89,6 +82,19 @@ pub fn prepare(config: &Config) -> Result<Prepared, StartError> {
         },
     );
     Ok(Prepared { pool, jwt_secret })
+}
+
+/// Applies pending migrations and loads the divisions into a database without them.
+pub fn migrate_and_seed(conn: &mut persistence::DbConnection) -> Result<(), StartError> {
+    let applied = persistence::migrations::run_pending(conn)?;
+    if !applied.is_empty() {
+        log::info!("applied migrations: {}", applied.join(", "));
+    }
+    if !persistence::seed::regions_present(conn).map_err(PersistenceError::from)? {
+        let inserted = persistence::seed::seed_regions(conn)?;
+        log::info!("loaded {inserted} divisions of Yunnan");
+    }
+    Ok(())
 }
 
 /// A server that is bound and ready to be awaited.

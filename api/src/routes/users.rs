@@ -79,7 +79,12 @@ pub struct CreateUser {
     pub organization_id: Option<uuid::Uuid>,
     pub department: Option<Department>,
     /// At least 10 characters, not containing the username. Write-only.
-    #[schema(example = "change-me-2024!", write_only, min_length = 10, max_length = 128)]
+    #[schema(
+        example = "change-me-2024!",
+        write_only,
+        min_length = 10,
+        max_length = 128
+    )]
     pub password: String,
 }
 
