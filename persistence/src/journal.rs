@@ -91,15 +91,23 @@ where
     E: From<diesel::result::Error>,
 {
     conn.transaction(|conn| {
-        diesel::update(event_sequence::table.find(1))
-            .set(event_sequence::last_seq.eq(event_sequence::last_seq))
-            .execute(conn)?;
+        lock_writes(conn)?;
         let written = work(conn)?;
         if !written.entries.is_empty() {
             journal(conn, context, &written.entries)?;
         }
         Ok(written.value)
     })
+}
+
+/// Takes the writers' lock for the rest of the transaction (see the module comment).
+/// Anything that must read and then write without another writer in between takes
+/// it first.
+pub fn lock_writes(conn: &mut DbConnection) -> QueryResult<()> {
+    diesel::update(event_sequence::table.find(1))
+        .set(event_sequence::last_seq.eq(event_sequence::last_seq))
+        .execute(conn)
+        .map(|_| ())
 }
 
 fn journal(conn: &mut DbConnection, context: &WriteContext, entries: &[Entry]) -> QueryResult<()> {

@@ -2,7 +2,7 @@
 
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
-use domain::identity::{Account, Department, Failures, Role};
+use domain::identity::{Account, Department, Failures, LoginThrottle, Role};
 use domain::{PageRequest, RegionCode, Sort, SortField};
 
 use crate::db::{DbConnection, MultiBackend};
@@ -310,7 +310,7 @@ pub fn session_account(
 // --- Login throttle ----------------------------------------------------------
 
 /// Failures within the window for a username and for a client address.
-pub fn recent_failures(
+fn recent_failures(
     conn: &mut DbConnection,
     username: &str,
     client_ip: &str,
@@ -341,30 +341,52 @@ pub fn recent_failures(
     Ok((failures(by_user), failures(by_ip)))
 }
 
-pub fn record_failure(
+/// What the throttle says of a login attempt.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Attempt {
+    /// Go ahead and check the password. The attempt is already counted as a failure;
+    /// a successful login forgets it (`record_login`).
+    Allowed,
+    /// Refused: too many failures; retry after this many seconds.
+    Throttled { retry_after: i64 },
+}
+
+/// Counts a login attempt against the throttle before its password is checked, under
+/// the writers' lock, so that parallel guesses cannot all slip past the count.
+pub fn begin_login_attempt(
     conn: &mut DbConnection,
+    throttle: &LoginThrottle,
     username: &str,
     client_ip: &str,
-    window_seconds: i64,
-) -> QueryResult<()> {
-    let now = Utc::now();
-    diesel::delete(login_failures::table.filter(
-        login_failures::at.lt(DbTimestamp(now - chrono::Duration::seconds(window_seconds))),
-    ))
-    .execute(conn)?;
-    diesel::insert_into(login_failures::table)
-        .values((
-            login_failures::id.eq(DbUuid(uuid::Uuid::now_v7())),
-            login_failures::username.eq(username),
-            login_failures::client_ip.eq(client_ip),
-            login_failures::at.eq(DbTimestamp(now)),
-        ))
-        .execute(conn)
-        .map(|_| ())
+) -> QueryResult<Attempt> {
+    conn.transaction(|conn| {
+        crate::journal::lock_writes(conn)?;
+        let (by_user, by_client) =
+            recent_failures(conn, username, client_ip, throttle.window_seconds)?;
+        if let Err(retry_after) = throttle.check(by_user, by_client) {
+            return Ok(Attempt::Throttled { retry_after });
+        }
+        let now = Utc::now();
+        diesel::delete(
+            login_failures::table.filter(login_failures::at.lt(DbTimestamp(
+                now - chrono::Duration::seconds(throttle.window_seconds),
+            ))),
+        )
+        .execute(conn)?;
+        diesel::insert_into(login_failures::table)
+            .values((
+                login_failures::id.eq(DbUuid(uuid::Uuid::now_v7())),
+                login_failures::username.eq(username),
+                login_failures::client_ip.eq(client_ip),
+                login_failures::at.eq(DbTimestamp(now)),
+            ))
+            .execute(conn)?;
+        Ok(Attempt::Allowed)
+    })
 }
 
 /// Forgets a username's failures after it logs in.
-pub fn clear_failures(conn: &mut DbConnection, username: &str) -> QueryResult<()> {
+fn clear_failures(conn: &mut DbConnection, username: &str) -> QueryResult<()> {
     diesel::delete(login_failures::table.filter(login_failures::username.eq(username)))
         .execute(conn)
         .map(|_| ())
@@ -381,23 +403,18 @@ fn session_entry(entity_id: String, action: &'static str) -> crate::journal::Ent
     }
 }
 
-/// A failed login: counted for the throttle and audited (under the attempted
-/// username), in one transaction.
+/// A failed login (already counted by `begin_login_attempt`): audited under the
+/// attempted username.
 pub fn record_login_failure(
     conn: &mut DbConnection,
     context: &crate::journal::WriteContext,
     username: &str,
-    window_seconds: i64,
 ) -> QueryResult<()> {
-    let client_ip = context.client_ip.clone().unwrap_or_default();
-    conn.transaction(|conn| {
-        record_failure(conn, username, &client_ip, window_seconds)?;
-        crate::journal::audit_only(
-            conn,
-            context,
-            &session_entry(username.to_owned(), "login_failed"),
-        )
-    })
+    crate::journal::audit_only(
+        conn,
+        context,
+        &session_entry(username.to_owned(), "login_failed"),
+    )
 }
 
 /// A successful login: the username's failures forgotten, the login audited.

@@ -15,7 +15,10 @@ fn preflight(app: &TestApp, origin: &str) -> tests::Response {
         &[
             ("Origin", origin),
             ("Access-Control-Request-Method", "PATCH"),
-            ("Access-Control-Request-Headers", "authorization, if-match, content-type"),
+            (
+                "Access-Control-Request-Headers",
+                "authorization, if-match, content-type",
+            ),
         ],
     )
 }
@@ -32,8 +35,14 @@ fn listed_origins_are_allowed() {
     let res = app.get_with("/api/v1/regions/530102", &[("Origin", ALLOWED)]);
     assert_eq!(res.status, 200);
     assert_eq!(res.header("access-control-allow-origin"), Some(ALLOWED));
-    let exposed = res.header("access-control-expose-headers").unwrap().to_ascii_lowercase();
-    assert!(exposed.contains("etag") && exposed.contains("x-request-id"), "{exposed}");
+    let exposed = res
+        .header("access-control-expose-headers")
+        .unwrap()
+        .to_ascii_lowercase();
+    assert!(
+        exposed.contains("etag") && exposed.contains("x-request-id"),
+        "{exposed}"
+    );
 }
 
 #[test]

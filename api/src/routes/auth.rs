@@ -66,12 +66,12 @@ pub async fn login(
     let lookup_name = username.clone();
     let found = state
         .db(move |conn| {
-            let (by_user, by_client) =
-                store::recent_failures(conn, &lookup_name, &client_ip, throttle.window_seconds)?;
-            throttle
-                .check(by_user, by_client)
-                .map_err(|retry_after| ApiError::RateLimited { retry_after })?;
-            Ok(store::find_credentials(conn, &lookup_name)?)
+            match store::begin_login_attempt(conn, &throttle, &lookup_name, &client_ip)? {
+                store::Attempt::Throttled { retry_after } => {
+                    Err(ApiError::RateLimited { retry_after })
+                }
+                store::Attempt::Allowed => Ok(store::find_credentials(conn, &lookup_name)?),
+            }
         })
         .await?;
     let (account, hash) = match found {
@@ -83,14 +83,7 @@ pub async fn login(
 
     let Some(account) = account else {
         state
-            .db(move |conn| {
-                Ok(store::record_login_failure(
-                    conn,
-                    &context,
-                    &username,
-                    throttle.window_seconds,
-                )?)
-            })
+            .db(move |conn| Ok(store::record_login_failure(conn, &context, &username)?))
             .await?;
         return Err(ApiError::InvalidCredentials);
     };
