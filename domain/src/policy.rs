@@ -1,7 +1,7 @@
 //! The authorization policy (DESIGN.md §5): one pure function from (actor, action,
 //! resource) to a decision. Handlers ask it; they never decide by themselves.
 
-use crate::identity::{Actor, Role};
+use crate::identity::{Actor, Role, Scope};
 use crate::region::{RegionCode, RegionLevel};
 
 /// What someone wants to do.
@@ -25,6 +25,31 @@ pub enum Action {
     ReadAuditLog,
     /// Read the change feed.
     ReadEvents,
+    /// Register an organization.
+    CreateOrganization,
+    /// See an organization's contact person, phone and address (others see its
+    /// public profile).
+    ReadOrganizationContacts,
+    /// Change an organization's contact fields and `has_party_organization`.
+    UpdateOrganizationContacts,
+    /// Change an organization's registration profile (name, credit code, type, …).
+    UpdateOrganizationProfile,
+    /// Set an organization's `status` or `evaluation_grade`.
+    SetOrganizationStatus,
+    /// Create a pairing (and import the pairing list).
+    CreatePairing,
+    /// See a pairing's agreement number (the pairing list itself is public).
+    ReadPairingDetails,
+    /// Record a pairing's signed agreement.
+    SignPairing,
+    /// End a pairing.
+    TerminatePairing,
+    /// Read an add/adjust request.
+    ReadPairingRequest,
+    /// File an add/adjust request.
+    FilePairingRequest,
+    /// Approve or reject an add/adjust request.
+    DecidePairingRequest,
 }
 
 /// What it is done to.
@@ -40,6 +65,11 @@ pub enum Resource<'a> {
     },
     AuditLog,
     EventFeed,
+    Organizations,
+    Organization { id: uuid::Uuid },
+    Pairings,
+    Pairing { organization_id: uuid::Uuid, county_code: &'a RegionCode },
+    PairingRequest { organization_id: uuid::Uuid, county_code: &'a RegionCode },
 }
 
 /// The answer. `NotFound` hides a resource outside the actor's sight, so that a
@@ -101,9 +131,63 @@ pub fn authorize(actor: Option<&Actor>, action: Action, resource: &Resource<'_>)
         (Action::ReadEvents, Resource::EventFeed) => {
             allow_if(admin || actor.role == Role::Integration, Forbidden)
         }
+        (Action::CreateOrganization, Resource::Organizations) => allow_if(admin, Forbidden),
+        (Action::ReadOrganizationContacts, Resource::Organization { id }) => {
+            allow_if(!is_other_organization(actor, *id), Forbidden)
+        }
+        (Action::UpdateOrganizationContacts, Resource::Organization { id }) => {
+            allow_if(admin || is_own_organization(actor, *id), Forbidden)
+        }
+        (Action::UpdateOrganizationProfile | Action::SetOrganizationStatus, Resource::Organization { .. }) => {
+            allow_if(admin, Forbidden)
+        }
+        (Action::CreatePairing, Resource::Pairings) => allow_if(admin, Forbidden),
+        (Action::ReadPairingDetails, Resource::Pairing { organization_id, county_code }) => allow_if(
+            sees_pairing_details(actor, *organization_id, county_code),
+            Forbidden,
+        ),
+        (Action::SignPairing, Resource::Pairing { organization_id, .. }) => {
+            allow_if(admin || is_own_organization(actor, *organization_id), Forbidden)
+        }
+        (Action::TerminatePairing, Resource::Pairing { .. }) => allow_if(admin, Forbidden),
+        (Action::ReadPairingRequest, Resource::PairingRequest { organization_id, county_code }) => allow_if(
+            sees_pairing_details(actor, *organization_id, county_code),
+            NotFound,
+        ),
+        (Action::FilePairingRequest, Resource::PairingRequest { organization_id, .. }) => {
+            allow_if(admin || is_own_organization(actor, *organization_id), Forbidden)
+        }
+        (Action::DecidePairingRequest, Resource::PairingRequest { organization_id, county_code }) => {
+            if admin {
+                Allow
+            } else if sees_pairing_details(actor, *organization_id, county_code) {
+                Forbidden
+            } else {
+                NotFound
+            }
+        }
         // An action asked of a resource it does not apply to is a bug in the caller:
         // refuse it.
         _ => Forbidden,
+    }
+}
+
+fn is_own_organization(actor: &Actor, id: uuid::Uuid) -> bool {
+    actor.role == Role::OrgUser && actor.scope == Scope::Organization(id)
+}
+
+/// An organization user looking at another organization.
+fn is_other_organization(actor: &Actor, id: uuid::Uuid) -> bool {
+    actor.role == Role::OrgUser && actor.scope != Scope::Organization(id)
+}
+
+/// The province-wide roles see everything; officers what lies in their region; an
+/// organization its own.
+fn sees_pairing_details(actor: &Actor, organization_id: uuid::Uuid, county: &RegionCode) -> bool {
+    match actor.role {
+        Role::ProvinceAdmin | Role::Viewer | Role::Integration => true,
+        Role::PrefectureOfficer | Role::CountyOfficer => actor.scope.covers_region(county),
+        Role::OrgUser => is_own_organization(actor, organization_id),
     }
 }
 
@@ -118,7 +202,6 @@ fn allow_if(condition: bool, otherwise: Decision) -> Decision {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::identity::Scope;
     use Decision::{Allow, Forbidden, NotFound, Unauthenticated};
 
     fn code(raw: &str) -> RegionCode {
@@ -344,6 +427,59 @@ mod tests {
                 Allow,
             ],
         );
+    }
+
+    #[test]
+    fn the_role_table_for_organizations_and_pairings() {
+        // The org user of `everyone()` belongs to OTHER; MINE is someone else's.
+        const MINE: uuid::Uuid = uuid::Uuid::from_u128(3);
+        let county = code("530102");
+        let far = code("530302");
+        let own = Resource::Organization { id: OTHER };
+        let foreign = Resource::Organization { id: MINE };
+        //           anonymous        admin  prefecture county     org        viewer     integration
+        check(Action::CreateOrganization, Resource::Organizations,
+            [Unauthenticated, Allow, Forbidden, Forbidden, Forbidden, Forbidden, Forbidden]);
+        check(Action::ReadOrganizationContacts, own.clone(),
+            [Unauthenticated, Allow, Allow, Allow, Allow, Allow, Allow]);
+        check(Action::ReadOrganizationContacts, foreign.clone(),
+            [Unauthenticated, Allow, Allow, Allow, Forbidden, Allow, Allow]);
+        check(Action::UpdateOrganizationContacts, own.clone(),
+            [Unauthenticated, Allow, Forbidden, Forbidden, Allow, Forbidden, Forbidden]);
+        check(Action::UpdateOrganizationContacts, foreign.clone(),
+            [Unauthenticated, Allow, Forbidden, Forbidden, Forbidden, Forbidden, Forbidden]);
+        for action in [Action::UpdateOrganizationProfile, Action::SetOrganizationStatus] {
+            check(action, own.clone(),
+                [Unauthenticated, Allow, Forbidden, Forbidden, Forbidden, Forbidden, Forbidden]);
+        }
+        check(Action::CreatePairing, Resource::Pairings,
+            [Unauthenticated, Allow, Forbidden, Forbidden, Forbidden, Forbidden, Forbidden]);
+        let own_pairing = Resource::Pairing { organization_id: OTHER, county_code: &county };
+        let foreign_far = Resource::Pairing { organization_id: MINE, county_code: &far };
+        check(Action::ReadPairingDetails, own_pairing.clone(),
+            [Unauthenticated, Allow, Allow, Allow, Allow, Allow, Allow]);
+        check(Action::ReadPairingDetails, foreign_far.clone(),
+            [Unauthenticated, Allow, Forbidden, Forbidden, Forbidden, Allow, Allow]);
+        check(Action::SignPairing, own_pairing.clone(),
+            [Unauthenticated, Allow, Forbidden, Forbidden, Allow, Forbidden, Forbidden]);
+        check(Action::SignPairing, foreign_far.clone(),
+            [Unauthenticated, Allow, Forbidden, Forbidden, Forbidden, Forbidden, Forbidden]);
+        check(Action::TerminatePairing, own_pairing,
+            [Unauthenticated, Allow, Forbidden, Forbidden, Forbidden, Forbidden, Forbidden]);
+        let own_request = Resource::PairingRequest { organization_id: OTHER, county_code: &county };
+        let foreign_request = Resource::PairingRequest { organization_id: MINE, county_code: &far };
+        check(Action::ReadPairingRequest, own_request.clone(),
+            [Unauthenticated, Allow, Allow, Allow, Allow, Allow, Allow]);
+        check(Action::ReadPairingRequest, foreign_request.clone(),
+            [Unauthenticated, Allow, NotFound, NotFound, NotFound, Allow, Allow]);
+        check(Action::FilePairingRequest, own_request.clone(),
+            [Unauthenticated, Allow, Forbidden, Forbidden, Allow, Forbidden, Forbidden]);
+        check(Action::FilePairingRequest, foreign_request.clone(),
+            [Unauthenticated, Allow, Forbidden, Forbidden, Forbidden, Forbidden, Forbidden]);
+        check(Action::DecidePairingRequest, own_request,
+            [Unauthenticated, Allow, Forbidden, Forbidden, Forbidden, Forbidden, Forbidden]);
+        check(Action::DecidePairingRequest, foreign_request,
+            [Unauthenticated, Allow, NotFound, NotFound, NotFound, Forbidden, Forbidden]);
     }
 
     #[test]

@@ -80,6 +80,21 @@ macro_rules! insert_or_ignore {
     }};
 }
 
+/// Inserts a slice of rows: one multi-row statement on PostgreSQL, row by row on
+/// SQLite (in-process, inside the caller's transaction, that is as fast).
+#[macro_export]
+macro_rules! insert_all {
+    ($conn:expr, $table:expr, $values:expr) => {{
+        use diesel::RunQueryDsl as _;
+        match $conn {
+            $crate::db::DbConnection::Pg(c) => diesel::insert_into($table).values($values).execute(c),
+            $crate::db::DbConnection::Sqlite(c) => $values.iter().try_fold(0, |inserted, row| {
+                diesel::insert_into($table).values(row).execute(c).map(|n| inserted + n)
+            }),
+        }
+    }};
+}
+
 /// A UUID: `uuid` on PostgreSQL, hyphenated lower-case `TEXT` on SQLite.
 #[derive(Debug, Clone, Copy, SqlType, diesel::query_builder::QueryId)]
 #[diesel(postgres_type(oid = 2950, array_oid = 2951))]

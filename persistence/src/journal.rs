@@ -112,8 +112,14 @@ pub fn lock_writes(conn: &mut DbConnection) -> QueryResult<()> {
 
 fn journal(conn: &mut DbConnection, context: &WriteContext, entries: &[Entry]) -> QueryResult<()> {
     let now = Utc::now();
-    for entry in entries {
-        audit(conn, context, entry, now)?;
+    let audit_rows: Vec<NewAuditRow<'_>> = entries
+        .iter()
+        .map(|entry| audit_row(context, entry, now))
+        .collect();
+    // Large writes (imports) journal thousands of entries: in chunks, one statement
+    // each on PostgreSQL.
+    for chunk in audit_rows.chunks(JOURNAL_CHUNK) {
+        crate::insert_all!(conn, audit_log::table, chunk)?;
     }
     let count = entries.len() as i64;
     diesel::update(event_sequence::table.find(1))
@@ -123,50 +129,49 @@ fn journal(conn: &mut DbConnection, context: &WriteContext, entries: &[Entry]) -
         .find(1)
         .select(event_sequence::last_seq)
         .first(conn)?;
-    for (i, entry) in entries.iter().enumerate() {
-        diesel::insert_into(events::table)
-            .values(NewEventRow {
-                seq: last - count + 1 + i as i64,
-                at: DbTimestamp(now),
-                entity: entry.entity,
-                entity_id: &entry.entity_id,
-                action: entry.action,
-            })
-            .execute(conn)?;
+    let event_rows: Vec<NewEventRow<'_>> = entries
+        .iter()
+        .enumerate()
+        .map(|(i, entry)| NewEventRow {
+            seq: last - count + 1 + i as i64,
+            at: DbTimestamp(now),
+            entity: entry.entity,
+            entity_id: &entry.entity_id,
+            action: entry.action,
+        })
+        .collect();
+    for chunk in event_rows.chunks(JOURNAL_CHUNK) {
+        crate::insert_all!(conn, events::table, chunk)?;
     }
     Ok(())
 }
 
-fn audit(
-    conn: &mut DbConnection,
-    context: &WriteContext,
-    entry: &Entry,
-    at: DateTime<Utc>,
-) -> QueryResult<usize> {
-    diesel::insert_into(audit_log::table)
-        .values(NewAuditRow {
-            id: DbUuid(uuid::Uuid::now_v7()),
-            at: DbTimestamp(at),
-            actor_id: context.actor_id.map(DbUuid),
-            actor_role: context.actor_role.as_deref(),
-            action: entry.action,
-            entity: entry.entity,
-            entity_id: &entry.entity_id,
-            changes: entry.changes.to_json().to_string(),
-            request_id: context.request_id.as_deref(),
-            client_ip: context.client_ip.as_deref(),
-        })
-        .execute(conn)
+/// Rows per statement when journaling many entries (10 columns: far below the
+/// bind-parameter limits of both backends).
+const JOURNAL_CHUNK: usize = 500;
+
+fn audit_row<'a>(context: &'a WriteContext, entry: &'a Entry, at: DateTime<Utc>) -> NewAuditRow<'a> {
+    NewAuditRow {
+        id: DbUuid(uuid::Uuid::now_v7()),
+        at: DbTimestamp(at),
+        actor_id: context.actor_id.map(DbUuid),
+        actor_role: context.actor_role.as_deref(),
+        action: entry.action,
+        entity: entry.entity,
+        entity_id: &entry.entity_id,
+        changes: entry.changes.to_json().to_string(),
+        request_id: context.request_id.as_deref(),
+        client_ip: context.client_ip.as_deref(),
+    }
 }
 
 /// Appends to the audit log alone, outside any write: events that change no
 /// resource (a failed or successful login, a logout).
-pub fn audit_only(
-    conn: &mut DbConnection,
-    context: &WriteContext,
-    entry: &Entry,
-) -> QueryResult<()> {
-    audit(conn, context, entry, Utc::now()).map(|_| ())
+pub fn audit_only(conn: &mut DbConnection, context: &WriteContext, entry: &Entry) -> QueryResult<()> {
+    diesel::insert_into(audit_log::table)
+        .values(audit_row(context, entry, Utc::now()))
+        .execute(conn)
+        .map(|_| ())
 }
 
 // --- Reading ------------------------------------------------------------------

@@ -105,7 +105,79 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::dialect::{PortableTimestamp, PortableUuid};
+
+    organizations (id) {
+        id -> PortableUuid,
+        name -> Text,
+        credit_code -> Text,
+        org_type -> Text,
+        level -> Text,
+        sector -> Nullable<Text>,
+        registration_region_code -> Text,
+        supervising_unit -> Nullable<Text>,
+        contact_name -> Nullable<Text>,
+        contact_phone -> Nullable<Text>,
+        address -> Nullable<Text>,
+        has_party_organization -> Bool,
+        evaluation_grade -> Nullable<Text>,
+        status -> Text,
+        version -> Integer,
+        created_at -> PortableTimestamp,
+        updated_at -> PortableTimestamp,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::dialect::{PortableTimestamp, PortableUuid};
+
+    pairings (id) {
+        id -> PortableUuid,
+        organization_id -> PortableUuid,
+        county_code -> Text,
+        batch -> Integer,
+        status -> Text,
+        established_on -> Date,
+        agreement_deadline -> Date,
+        agreement_no -> Nullable<Text>,
+        agreement_signed_on -> Nullable<Date>,
+        terminated_on -> Nullable<Date>,
+        termination_reason -> Nullable<Text>,
+        version -> Integer,
+        created_at -> PortableTimestamp,
+        updated_at -> PortableTimestamp,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::dialect::{PortableTimestamp, PortableUuid};
+
+    pairing_requests (id) {
+        id -> PortableUuid,
+        organization_id -> PortableUuid,
+        kind -> Text,
+        county_code -> Text,
+        from_pairing_id -> Nullable<PortableUuid>,
+        document_no -> Text,
+        reason -> Nullable<Text>,
+        status -> Text,
+        decided_by -> Nullable<PortableUuid>,
+        decided_at -> Nullable<PortableTimestamp>,
+        decision_note -> Nullable<Text>,
+        pairing_id -> Nullable<PortableUuid>,
+        version -> Integer,
+        created_at -> PortableTimestamp,
+        updated_at -> PortableTimestamp,
+    }
+}
+
 diesel::joinable!(users -> regions (region_code));
+diesel::joinable!(pairings -> organizations (organization_id));
+diesel::joinable!(pairings -> regions (county_code));
 
 diesel::allow_tables_to_appear_in_same_query!(
     regions,
@@ -115,4 +187,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     audit_log,
     events,
     event_sequence,
+    organizations,
+    pairings,
+    pairing_requests,
 );
