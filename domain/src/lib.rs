@@ -6,6 +6,8 @@ mod code_enum;
 pub mod i18n;
 pub mod identity;
 pub mod listing;
+pub mod organization;
+pub mod pairing;
 pub mod policy;
 pub mod region;
 pub mod validation;

@@ -6,6 +6,7 @@ pub mod dialect;
 pub mod error;
 pub mod journal;
 pub mod migrations;
+pub mod organizations;
 pub mod pairings;
 pub mod regions;
 pub mod schema;
