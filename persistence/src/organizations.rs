@@ -144,7 +144,7 @@ pub fn credit_code_taken(conn: &mut DbConnection, code: &CreditCode, except: Opt
     if let Some(id) = except {
         query = query.filter(organizations::id.ne(DbUuid(id)));
     }
-    diesel::select(diesel::dsl::exists(query.select(organizations::id))).get_result(conn)
+    Ok(query.count().get_result::<i64>(conn)? > 0)
 }
 
 pub fn active_name_taken(conn: &mut DbConnection, name: &str, except: Option<uuid::Uuid>) -> QueryResult<bool> {
@@ -155,7 +155,7 @@ pub fn active_name_taken(conn: &mut DbConnection, name: &str, except: Option<uui
     if let Some(id) = except {
         query = query.filter(organizations::id.ne(DbUuid(id)));
     }
-    diesel::select(diesel::dsl::exists(query.select(organizations::id))).get_result(conn)
+    Ok(query.count().get_result::<i64>(conn)? > 0)
 }
 
 /// Filters of `GET /organizations`.
