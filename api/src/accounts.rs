@@ -1,7 +1,6 @@
 //! Creating and changing accounts: shared by `POST /users`, the first start's
 //! bootstrap admin, and `zhenxing create-user`.
 
-use chrono::Utc;
 use domain::identity::{check_password, Account, Department, Role, Scope, Username};
 use domain::{Changes, FieldError, RegionCode, Violation};
 use persistence::dialect::{DbTimestamp, DbUuid};
@@ -117,7 +116,7 @@ pub fn create(
                 Violation::Taken,
             )]));
         }
-        let now = DbTimestamp(Utc::now());
+        let now = DbTimestamp(persistence::now());
         let row = UserRow {
             id: DbUuid(uuid::Uuid::now_v7()),
             username: new.username.clone(),

@@ -71,7 +71,7 @@ impl TokenKeys {
         let actor = account
             .actor()
             .ok_or_else(|| ApiError::Internal(format!("account {} has no scope", account.id)))?;
-        let now = Utc::now();
+        let now = persistence::now();
         let ttl =
             chrono::Duration::from_std(self.ttl).map_err(|e| ApiError::Internal(e.to_string()))?;
         let expires_at = now + ttl;
@@ -336,5 +336,30 @@ mod tests {
         let dir = std::env::temp_dir().join(format!("zhenxing-auth-{}", uuid::Uuid::now_v7()));
         std::fs::create_dir_all(&dir).unwrap();
         dir
+    }
+}
+
+/// The caller if a token was sent: `None` without an `Authorization` header, the
+/// account with a valid token, and 401 with an invalid one (a bad token is never
+/// quietly treated as no token). For endpoints the public may also call.
+#[derive(Debug, Clone)]
+pub struct MaybeAuthenticated(pub Option<Authenticated>);
+
+impl MaybeAuthenticated {
+    pub fn actor(&self) -> Option<&Actor> {
+        self.0.as_ref().map(|a| &a.actor)
+    }
+}
+
+impl FromRequest for MaybeAuthenticated {
+    type Error = ApiError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, ApiError>>>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        if !req.headers().contains_key(header::AUTHORIZATION) {
+            return Box::pin(async { Ok(MaybeAuthenticated(None)) });
+        }
+        let authenticated = Authenticated::from_request(req, payload);
+        Box::pin(async move { authenticated.await.map(|a| MaybeAuthenticated(Some(a))) })
     }
 }

@@ -257,6 +257,11 @@ pub fn etag(version: i32) -> header::EntityTag {
 pub struct IfMatch(Option<i32>);
 
 impl IfMatch {
+    /// True when the request sent `If-Match` (optional on actions).
+    pub fn is_present(self) -> bool {
+        self.0.is_some()
+    }
+
     /// 428 without `If-Match`; 412 unless the resource is still at the version the
     /// client saw.
     pub fn check(self, current: i32) -> Result<(), ApiError> {

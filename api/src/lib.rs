@@ -9,6 +9,7 @@ pub mod error;
 pub mod extract;
 pub mod metrics;
 pub mod openapi;
+pub mod pairing_rules;
 pub mod routes;
 pub mod server;
 pub mod state;

@@ -897,11 +897,13 @@ impl CreditCode {
     /// it from describing one.
     pub fn registration(&self) -> Result<Registration, Violation> {
         let bytes = self.0.as_bytes();
-        let not_civil_affairs = || Violation::Rule {
+        let not_civil_affairs = || {
+            Violation::Rule {
             code: "not_social_organization",
             zh: "该统一社会信用代码不是民政部门登记的社会组织代码（应以 51、52 或 53 开头）".to_owned(),
             en: "this credit code is not one of a social organization registered by civil affairs (51, 52 or 53…)"
                 .to_owned(),
+        }
         };
         if bytes.first() != Some(&b'5') {
             return Err(not_civil_affairs());
@@ -943,19 +945,34 @@ mod registration_tests {
 
     #[test]
     fn credit_codes_tell_where_and_what_was_registered() {
-        let provincial = CreditCode::parse("51530000MJ0123456F").unwrap().registration().unwrap();
+        let provincial = CreditCode::parse("51530000MJ0123456F")
+            .unwrap()
+            .registration()
+            .unwrap();
         assert_eq!(provincial.org_type, OrgType::SocialGroup);
         assert_eq!(provincial.level, OrgLevel::Provincial);
         assert_eq!(provincial.region_code.as_str(), "53");
-        let prefectural = CreditCode::parse("52530100MJ0123464C").unwrap().registration().unwrap();
+        let prefectural = CreditCode::parse("52530100MJ0123464C")
+            .unwrap()
+            .registration()
+            .unwrap();
         assert_eq!(prefectural.org_type, OrgType::SocialServiceAgency);
         assert_eq!(prefectural.level, OrgLevel::Prefectural);
         assert_eq!(prefectural.region_code.as_str(), "5301");
-        let foundation = CreditCode::parse("53530000MJ00010298").unwrap().registration().unwrap();
+        let foundation = CreditCode::parse("53530000MJ00010298")
+            .unwrap()
+            .registration()
+            .unwrap();
         assert_eq!(foundation.org_type, OrgType::Foundation);
-        let national = CreditCode::parse("51100000500002862F").unwrap().registration().unwrap_err();
+        let national = CreditCode::parse("51100000500002862F")
+            .unwrap()
+            .registration()
+            .unwrap_err();
         assert_eq!(national.code(), "not_registered_in_yunnan");
-        let company = CreditCode::parse("91350100M000100Y43").unwrap().registration().unwrap_err();
+        let company = CreditCode::parse("91350100M000100Y43")
+            .unwrap()
+            .registration()
+            .unwrap_err();
         assert_eq!(company.code(), "not_social_organization");
     }
 }

@@ -105,7 +105,13 @@ pub fn check_new_pairing(
 ) -> Result<(), Refusal> {
     let mut errors = Vec::new();
     if batch < 1 {
-        errors.push(FieldError::new("batch", Violation::OutOfRange { min: 1, max: i64::from(i32::MAX) }));
+        errors.push(FieldError::new(
+            "batch",
+            Violation::OutOfRange {
+                min: 1,
+                max: i64::from(i32::MAX),
+            },
+        ));
     }
     if established_on > today {
         errors.push(FieldError::rule(
@@ -163,7 +169,10 @@ pub fn sign(
     if number.is_empty() {
         errors.push(FieldError::new("agreement_no", Violation::Required));
     } else if number.chars().count() > 64 {
-        errors.push(FieldError::new("agreement_no", Violation::TooLong { max: 64 }));
+        errors.push(FieldError::new(
+            "agreement_no",
+            Violation::TooLong { max: 64 },
+        ));
     }
     if signed_on > today {
         errors.push(FieldError::rule(
@@ -199,10 +208,16 @@ pub fn terminate(status: PairingStatus, reason: &str) -> Result<PairingStatus, R
     }
     let len = reason.trim().chars().count();
     if len == 0 {
-        return Err(Refusal::Invalid(vec![FieldError::new("reason", Violation::Required)]));
+        return Err(Refusal::Invalid(vec![FieldError::new(
+            "reason",
+            Violation::Required,
+        )]));
     }
     if len > 500 {
-        return Err(Refusal::Invalid(vec![FieldError::new("reason", Violation::TooLong { max: 500 })]));
+        return Err(Refusal::Invalid(vec![FieldError::new(
+            "reason",
+            Violation::TooLong { max: 500 },
+        )]));
     }
     Ok(PairingStatus::Terminated)
 }
@@ -226,10 +241,16 @@ pub fn decide(status: RequestStatus, approve: bool) -> Result<RequestStatus, Ref
 
 /// Checks a new request: `adjust` names the pairing it moves, `add` does not; the
 /// official document's number is required.
-pub fn check_request(kind: RequestKind, from_pairing: bool, document_no: &str) -> Result<(), Refusal> {
+pub fn check_request(
+    kind: RequestKind,
+    from_pairing: bool,
+    document_no: &str,
+) -> Result<(), Refusal> {
     let mut errors = Vec::new();
     match (kind, from_pairing) {
-        (RequestKind::Adjust, false) => errors.push(FieldError::new("from_pairing_id", Violation::Required)),
+        (RequestKind::Adjust, false) => {
+            errors.push(FieldError::new("from_pairing_id", Violation::Required))
+        }
         (RequestKind::Add, true) => errors.push(FieldError::rule(
             "from_pairing_id",
             "not_applicable",
@@ -242,7 +263,10 @@ pub fn check_request(kind: RequestKind, from_pairing: bool, document_no: &str) -
     if len == 0 {
         errors.push(FieldError::new("document_no", Violation::Required));
     } else if len > 100 {
-        errors.push(FieldError::new("document_no", Violation::TooLong { max: 100 }));
+        errors.push(FieldError::new(
+            "document_no",
+            Violation::TooLong { max: 100 },
+        ));
     }
     if errors.is_empty() {
         Ok(())
@@ -281,7 +305,13 @@ mod tests {
         let est = d(2024, 1, 10);
         // Every state × every action, with valid input.
         for status in PairingStatus::ALL {
-            let signed = code(sign(*status, est, "滇民协〔2024〕1号", d(2024, 5, 1), today));
+            let signed = code(sign(
+                *status,
+                est,
+                "滇民协〔2024〕1号",
+                d(2024, 5, 1),
+                today,
+            ));
             let terminated = code(terminate(*status, "机构注销"));
             let (want_sign, want_terminate) = match status {
                 PairingStatus::PendingAgreement => ("signed", "terminated"),
@@ -298,9 +328,18 @@ mod tests {
         let today = d(2024, 6, 1);
         let est = d(2024, 1, 10);
         let pending = PairingStatus::PendingAgreement;
-        assert_eq!(code(sign(pending, est, "  ", d(2024, 5, 1), today)), "422:agreement_no:required");
-        assert_eq!(code(sign(pending, est, "No.1", d(2024, 6, 2), today)), "422:signed_on:in_future");
-        assert_eq!(code(sign(pending, est, "No.1", d(2024, 1, 9), today)), "422:signed_on:before_established");
+        assert_eq!(
+            code(sign(pending, est, "  ", d(2024, 5, 1), today)),
+            "422:agreement_no:required"
+        );
+        assert_eq!(
+            code(sign(pending, est, "No.1", d(2024, 6, 2), today)),
+            "422:signed_on:in_future"
+        );
+        assert_eq!(
+            code(sign(pending, est, "No.1", d(2024, 1, 9), today)),
+            "422:signed_on:before_established"
+        );
         assert_eq!(code(sign(pending, est, "No.1", today, today)), "signed");
         assert_eq!(code(sign(pending, est, "No.1", est, today)), "signed");
         assert_eq!(code(terminate(pending, " ")), "422:reason:required");
@@ -311,20 +350,37 @@ mod tests {
         assert_eq!(default_deadline(d(2024, 3, 5)), d(2024, 12, 31));
         let deadline = d(2024, 12, 31);
         // 2024-12-31T16:30Z is already 2025-01-01 00:30 in Shanghai.
-        let now = DateTime::parse_from_rfc3339("2024-12-31T16:30:00Z").unwrap().with_timezone(&Utc);
+        let now = DateTime::parse_from_rfc3339("2024-12-31T16:30:00Z")
+            .unwrap()
+            .with_timezone(&Utc);
         assert_eq!(shanghai_today(now), d(2025, 1, 1));
-        assert!(is_overdue(PairingStatus::PendingAgreement, deadline, shanghai_today(now)));
-        let before = DateTime::parse_from_rfc3339("2024-12-31T15:59:59Z").unwrap().with_timezone(&Utc);
-        assert!(!is_overdue(PairingStatus::PendingAgreement, deadline, shanghai_today(before)));
+        assert!(is_overdue(
+            PairingStatus::PendingAgreement,
+            deadline,
+            shanghai_today(now)
+        ));
+        let before = DateTime::parse_from_rfc3339("2024-12-31T15:59:59Z")
+            .unwrap()
+            .with_timezone(&Utc);
+        assert!(!is_overdue(
+            PairingStatus::PendingAgreement,
+            deadline,
+            shanghai_today(before)
+        ));
         assert!(!is_overdue(PairingStatus::Signed, deadline, d(2025, 6, 1)));
-        assert!(!is_overdue(PairingStatus::Terminated, deadline, d(2025, 6, 1)));
+        assert!(!is_overdue(
+            PairingStatus::Terminated,
+            deadline,
+            d(2025, 6, 1)
+        ));
     }
 
     #[test]
     fn new_pairings_are_checked() {
         let today = d(2024, 6, 1);
         assert!(check_new_pairing(1, d(2024, 1, 1), d(2024, 12, 31), today).is_ok());
-        let Err(Refusal::Invalid(e)) = check_new_pairing(0, d(2024, 7, 1), d(2024, 6, 30), today) else {
+        let Err(Refusal::Invalid(e)) = check_new_pairing(0, d(2024, 7, 1), d(2024, 6, 30), today)
+        else {
             panic!("expected invalid");
         };
         let fields: Vec<_> = e.iter().map(|e| e.field.as_str()).collect();
@@ -339,7 +395,11 @@ mod tests {
                 match status {
                     RequestStatus::Submitted => assert_eq!(
                         got,
-                        Ok(if approve { RequestStatus::Approved } else { RequestStatus::Rejected })
+                        Ok(if approve {
+                            RequestStatus::Approved
+                        } else {
+                            RequestStatus::Rejected
+                        })
                     ),
                     _ => assert!(matches!(got, Err(Refusal::Conflict(_)))),
                 }
@@ -347,9 +407,18 @@ mod tests {
         }
         assert!(check_request(RequestKind::Add, false, "滇民函〔2024〕3号").is_ok());
         assert!(check_request(RequestKind::Adjust, true, "x").is_ok());
-        assert!(matches!(check_request(RequestKind::Adjust, false, "x"), Err(Refusal::Invalid(_))));
-        assert!(matches!(check_request(RequestKind::Add, true, "x"), Err(Refusal::Invalid(_))));
-        assert!(matches!(check_request(RequestKind::Add, false, " "), Err(Refusal::Invalid(_))));
+        assert!(matches!(
+            check_request(RequestKind::Adjust, false, "x"),
+            Err(Refusal::Invalid(_))
+        ));
+        assert!(matches!(
+            check_request(RequestKind::Add, true, "x"),
+            Err(Refusal::Invalid(_))
+        ));
+        assert!(matches!(
+            check_request(RequestKind::Add, false, " "),
+            Err(Refusal::Invalid(_))
+        ));
     }
 
     #[test]
@@ -393,7 +462,8 @@ impl Pairing {
 
     /// Signed by the deadline.
     pub fn signed_on_time(&self) -> bool {
-        self.agreement_signed_on.is_some_and(|on| on <= self.agreement_deadline)
+        self.agreement_signed_on
+            .is_some_and(|on| on <= self.agreement_deadline)
     }
 }
 

@@ -66,10 +66,18 @@ pub enum Resource<'a> {
     AuditLog,
     EventFeed,
     Organizations,
-    Organization { id: uuid::Uuid },
+    Organization {
+        id: uuid::Uuid,
+    },
     Pairings,
-    Pairing { organization_id: uuid::Uuid, county_code: &'a RegionCode },
-    PairingRequest { organization_id: uuid::Uuid, county_code: &'a RegionCode },
+    Pairing {
+        organization_id: uuid::Uuid,
+        county_code: &'a RegionCode,
+    },
+    PairingRequest {
+        organization_id: uuid::Uuid,
+        county_code: &'a RegionCode,
+    },
 }
 
 /// The answer. `NotFound` hides a resource outside the actor's sight, so that a
@@ -138,26 +146,57 @@ pub fn authorize(actor: Option<&Actor>, action: Action, resource: &Resource<'_>)
         (Action::UpdateOrganizationContacts, Resource::Organization { id }) => {
             allow_if(admin || is_own_organization(actor, *id), Forbidden)
         }
-        (Action::UpdateOrganizationProfile | Action::SetOrganizationStatus, Resource::Organization { .. }) => {
-            allow_if(admin, Forbidden)
-        }
+        (
+            Action::UpdateOrganizationProfile | Action::SetOrganizationStatus,
+            Resource::Organization { .. },
+        ) => allow_if(admin, Forbidden),
         (Action::CreatePairing, Resource::Pairings) => allow_if(admin, Forbidden),
-        (Action::ReadPairingDetails, Resource::Pairing { organization_id, county_code }) => allow_if(
+        (
+            Action::ReadPairingDetails,
+            Resource::Pairing {
+                organization_id,
+                county_code,
+            },
+        ) => allow_if(
             sees_pairing_details(actor, *organization_id, county_code),
             Forbidden,
         ),
-        (Action::SignPairing, Resource::Pairing { organization_id, .. }) => {
-            allow_if(admin || is_own_organization(actor, *organization_id), Forbidden)
-        }
+        (
+            Action::SignPairing,
+            Resource::Pairing {
+                organization_id, ..
+            },
+        ) => allow_if(
+            admin || is_own_organization(actor, *organization_id),
+            Forbidden,
+        ),
         (Action::TerminatePairing, Resource::Pairing { .. }) => allow_if(admin, Forbidden),
-        (Action::ReadPairingRequest, Resource::PairingRequest { organization_id, county_code }) => allow_if(
+        (
+            Action::ReadPairingRequest,
+            Resource::PairingRequest {
+                organization_id,
+                county_code,
+            },
+        ) => allow_if(
             sees_pairing_details(actor, *organization_id, county_code),
             NotFound,
         ),
-        (Action::FilePairingRequest, Resource::PairingRequest { organization_id, .. }) => {
-            allow_if(admin || is_own_organization(actor, *organization_id), Forbidden)
-        }
-        (Action::DecidePairingRequest, Resource::PairingRequest { organization_id, county_code }) => {
+        (
+            Action::FilePairingRequest,
+            Resource::PairingRequest {
+                organization_id, ..
+            },
+        ) => allow_if(
+            admin || is_own_organization(actor, *organization_id),
+            Forbidden,
+        ),
+        (
+            Action::DecidePairingRequest,
+            Resource::PairingRequest {
+                organization_id,
+                county_code,
+            },
+        ) => {
             if admin {
                 Allow
             } else if sees_pairing_details(actor, *organization_id, county_code) {
@@ -438,48 +477,237 @@ mod tests {
         let own = Resource::Organization { id: OTHER };
         let foreign = Resource::Organization { id: MINE };
         //           anonymous        admin  prefecture county     org        viewer     integration
-        check(Action::CreateOrganization, Resource::Organizations,
-            [Unauthenticated, Allow, Forbidden, Forbidden, Forbidden, Forbidden, Forbidden]);
-        check(Action::ReadOrganizationContacts, own.clone(),
-            [Unauthenticated, Allow, Allow, Allow, Allow, Allow, Allow]);
-        check(Action::ReadOrganizationContacts, foreign.clone(),
-            [Unauthenticated, Allow, Allow, Allow, Forbidden, Allow, Allow]);
-        check(Action::UpdateOrganizationContacts, own.clone(),
-            [Unauthenticated, Allow, Forbidden, Forbidden, Allow, Forbidden, Forbidden]);
-        check(Action::UpdateOrganizationContacts, foreign.clone(),
-            [Unauthenticated, Allow, Forbidden, Forbidden, Forbidden, Forbidden, Forbidden]);
-        for action in [Action::UpdateOrganizationProfile, Action::SetOrganizationStatus] {
-            check(action, own.clone(),
-                [Unauthenticated, Allow, Forbidden, Forbidden, Forbidden, Forbidden, Forbidden]);
+        check(
+            Action::CreateOrganization,
+            Resource::Organizations,
+            [
+                Unauthenticated,
+                Allow,
+                Forbidden,
+                Forbidden,
+                Forbidden,
+                Forbidden,
+                Forbidden,
+            ],
+        );
+        check(
+            Action::ReadOrganizationContacts,
+            own.clone(),
+            [Unauthenticated, Allow, Allow, Allow, Allow, Allow, Allow],
+        );
+        check(
+            Action::ReadOrganizationContacts,
+            foreign.clone(),
+            [
+                Unauthenticated,
+                Allow,
+                Allow,
+                Allow,
+                Forbidden,
+                Allow,
+                Allow,
+            ],
+        );
+        check(
+            Action::UpdateOrganizationContacts,
+            own.clone(),
+            [
+                Unauthenticated,
+                Allow,
+                Forbidden,
+                Forbidden,
+                Allow,
+                Forbidden,
+                Forbidden,
+            ],
+        );
+        check(
+            Action::UpdateOrganizationContacts,
+            foreign.clone(),
+            [
+                Unauthenticated,
+                Allow,
+                Forbidden,
+                Forbidden,
+                Forbidden,
+                Forbidden,
+                Forbidden,
+            ],
+        );
+        for action in [
+            Action::UpdateOrganizationProfile,
+            Action::SetOrganizationStatus,
+        ] {
+            check(
+                action,
+                own.clone(),
+                [
+                    Unauthenticated,
+                    Allow,
+                    Forbidden,
+                    Forbidden,
+                    Forbidden,
+                    Forbidden,
+                    Forbidden,
+                ],
+            );
         }
-        check(Action::CreatePairing, Resource::Pairings,
-            [Unauthenticated, Allow, Forbidden, Forbidden, Forbidden, Forbidden, Forbidden]);
-        let own_pairing = Resource::Pairing { organization_id: OTHER, county_code: &county };
-        let foreign_far = Resource::Pairing { organization_id: MINE, county_code: &far };
-        check(Action::ReadPairingDetails, own_pairing.clone(),
-            [Unauthenticated, Allow, Allow, Allow, Allow, Allow, Allow]);
-        check(Action::ReadPairingDetails, foreign_far.clone(),
-            [Unauthenticated, Allow, Forbidden, Forbidden, Forbidden, Allow, Allow]);
-        check(Action::SignPairing, own_pairing.clone(),
-            [Unauthenticated, Allow, Forbidden, Forbidden, Allow, Forbidden, Forbidden]);
-        check(Action::SignPairing, foreign_far.clone(),
-            [Unauthenticated, Allow, Forbidden, Forbidden, Forbidden, Forbidden, Forbidden]);
-        check(Action::TerminatePairing, own_pairing,
-            [Unauthenticated, Allow, Forbidden, Forbidden, Forbidden, Forbidden, Forbidden]);
-        let own_request = Resource::PairingRequest { organization_id: OTHER, county_code: &county };
-        let foreign_request = Resource::PairingRequest { organization_id: MINE, county_code: &far };
-        check(Action::ReadPairingRequest, own_request.clone(),
-            [Unauthenticated, Allow, Allow, Allow, Allow, Allow, Allow]);
-        check(Action::ReadPairingRequest, foreign_request.clone(),
-            [Unauthenticated, Allow, NotFound, NotFound, NotFound, Allow, Allow]);
-        check(Action::FilePairingRequest, own_request.clone(),
-            [Unauthenticated, Allow, Forbidden, Forbidden, Allow, Forbidden, Forbidden]);
-        check(Action::FilePairingRequest, foreign_request.clone(),
-            [Unauthenticated, Allow, Forbidden, Forbidden, Forbidden, Forbidden, Forbidden]);
-        check(Action::DecidePairingRequest, own_request,
-            [Unauthenticated, Allow, Forbidden, Forbidden, Forbidden, Forbidden, Forbidden]);
-        check(Action::DecidePairingRequest, foreign_request,
-            [Unauthenticated, Allow, NotFound, NotFound, NotFound, Forbidden, Forbidden]);
+        check(
+            Action::CreatePairing,
+            Resource::Pairings,
+            [
+                Unauthenticated,
+                Allow,
+                Forbidden,
+                Forbidden,
+                Forbidden,
+                Forbidden,
+                Forbidden,
+            ],
+        );
+        let own_pairing = Resource::Pairing {
+            organization_id: OTHER,
+            county_code: &county,
+        };
+        let foreign_far = Resource::Pairing {
+            organization_id: MINE,
+            county_code: &far,
+        };
+        check(
+            Action::ReadPairingDetails,
+            own_pairing.clone(),
+            [Unauthenticated, Allow, Allow, Allow, Allow, Allow, Allow],
+        );
+        check(
+            Action::ReadPairingDetails,
+            foreign_far.clone(),
+            [
+                Unauthenticated,
+                Allow,
+                Forbidden,
+                Forbidden,
+                Forbidden,
+                Allow,
+                Allow,
+            ],
+        );
+        check(
+            Action::SignPairing,
+            own_pairing.clone(),
+            [
+                Unauthenticated,
+                Allow,
+                Forbidden,
+                Forbidden,
+                Allow,
+                Forbidden,
+                Forbidden,
+            ],
+        );
+        check(
+            Action::SignPairing,
+            foreign_far.clone(),
+            [
+                Unauthenticated,
+                Allow,
+                Forbidden,
+                Forbidden,
+                Forbidden,
+                Forbidden,
+                Forbidden,
+            ],
+        );
+        check(
+            Action::TerminatePairing,
+            own_pairing,
+            [
+                Unauthenticated,
+                Allow,
+                Forbidden,
+                Forbidden,
+                Forbidden,
+                Forbidden,
+                Forbidden,
+            ],
+        );
+        let own_request = Resource::PairingRequest {
+            organization_id: OTHER,
+            county_code: &county,
+        };
+        let foreign_request = Resource::PairingRequest {
+            organization_id: MINE,
+            county_code: &far,
+        };
+        check(
+            Action::ReadPairingRequest,
+            own_request.clone(),
+            [Unauthenticated, Allow, Allow, Allow, Allow, Allow, Allow],
+        );
+        check(
+            Action::ReadPairingRequest,
+            foreign_request.clone(),
+            [
+                Unauthenticated,
+                Allow,
+                NotFound,
+                NotFound,
+                NotFound,
+                Allow,
+                Allow,
+            ],
+        );
+        check(
+            Action::FilePairingRequest,
+            own_request.clone(),
+            [
+                Unauthenticated,
+                Allow,
+                Forbidden,
+                Forbidden,
+                Allow,
+                Forbidden,
+                Forbidden,
+            ],
+        );
+        check(
+            Action::FilePairingRequest,
+            foreign_request.clone(),
+            [
+                Unauthenticated,
+                Allow,
+                Forbidden,
+                Forbidden,
+                Forbidden,
+                Forbidden,
+                Forbidden,
+            ],
+        );
+        check(
+            Action::DecidePairingRequest,
+            own_request,
+            [
+                Unauthenticated,
+                Allow,
+                Forbidden,
+                Forbidden,
+                Forbidden,
+                Forbidden,
+                Forbidden,
+            ],
+        );
+        check(
+            Action::DecidePairingRequest,
+            foreign_request,
+            [
+                Unauthenticated,
+                Allow,
+                NotFound,
+                NotFound,
+                NotFound,
+                Forbidden,
+                Forbidden,
+            ],
+        );
     }
 
     #[test]

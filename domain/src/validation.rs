@@ -99,7 +99,9 @@ fn zh_expected(expected: &str) -> &str {
         "string" => "字符串",
         "JSON" => "JSON",
         "timestamp" => "时间（RFC 3339，如 2024-01-01T00:00:00Z）",
-        "18 characters of 0-9 A-H J-N P-R T-U W-Y" => "18 位，由数字和除 I、O、S、V、Z 外的大写字母组成",
+        "18 characters of 0-9 A-H J-N P-R T-U W-Y" => {
+            "18 位，由数字和除 I、O、S、V、Z 外的大写字母组成"
+        }
         "a mainland mobile (13812345678) or a landline with its area code (0871-65123456)" => {
             "手机号（如 13812345678）或带区号的固定电话（如 0871-65123456）"
         }

@@ -87,9 +87,14 @@ macro_rules! insert_all {
     ($conn:expr, $table:expr, $values:expr) => {{
         use diesel::RunQueryDsl as _;
         match $conn {
-            $crate::db::DbConnection::Pg(c) => diesel::insert_into($table).values($values).execute(c),
+            $crate::db::DbConnection::Pg(c) => {
+                diesel::insert_into($table).values($values).execute(c)
+            }
             $crate::db::DbConnection::Sqlite(c) => $values.iter().try_fold(0, |inserted, row| {
-                diesel::insert_into($table).values(row).execute(c).map(|n| inserted + n)
+                diesel::insert_into($table)
+                    .values(row)
+                    .execute(c)
+                    .map(|n| inserted + n)
             }),
         }
     }};

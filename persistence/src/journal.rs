@@ -111,7 +111,7 @@ pub fn lock_writes(conn: &mut DbConnection) -> QueryResult<()> {
 }
 
 fn journal(conn: &mut DbConnection, context: &WriteContext, entries: &[Entry]) -> QueryResult<()> {
-    let now = Utc::now();
+    let now = crate::now();
     let audit_rows: Vec<NewAuditRow<'_>> = entries
         .iter()
         .map(|entry| audit_row(context, entry, now))
@@ -150,7 +150,11 @@ fn journal(conn: &mut DbConnection, context: &WriteContext, entries: &[Entry]) -
 /// bind-parameter limits of both backends).
 const JOURNAL_CHUNK: usize = 500;
 
-fn audit_row<'a>(context: &'a WriteContext, entry: &'a Entry, at: DateTime<Utc>) -> NewAuditRow<'a> {
+fn audit_row<'a>(
+    context: &'a WriteContext,
+    entry: &'a Entry,
+    at: DateTime<Utc>,
+) -> NewAuditRow<'a> {
     NewAuditRow {
         id: DbUuid(uuid::Uuid::now_v7()),
         at: DbTimestamp(at),
@@ -167,9 +171,13 @@ fn audit_row<'a>(context: &'a WriteContext, entry: &'a Entry, at: DateTime<Utc>)
 
 /// Appends to the audit log alone, outside any write: events that change no
 /// resource (a failed or successful login, a logout).
-pub fn audit_only(conn: &mut DbConnection, context: &WriteContext, entry: &Entry) -> QueryResult<()> {
+pub fn audit_only(
+    conn: &mut DbConnection,
+    context: &WriteContext,
+    entry: &Entry,
+) -> QueryResult<()> {
     diesel::insert_into(audit_log::table)
-        .values(audit_row(context, entry, Utc::now()))
+        .values(audit_row(context, entry, crate::now()))
         .execute(conn)
         .map(|_| ())
 }

@@ -22,3 +22,10 @@ pub struct Listed<T> {
     pub items: Vec<T>,
     pub total: i64,
 }
+
+/// The current instant as the database keeps it (microseconds), so that what a write
+/// answers equals what a later read returns.
+pub fn now() -> chrono::DateTime<chrono::Utc> {
+    use chrono::SubsecRound;
+    chrono::Utc::now().trunc_subsecs(6)
+}

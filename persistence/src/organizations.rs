@@ -2,7 +2,9 @@
 
 use diesel::prelude::*;
 use domain::listing::{PageRequest, Sort, SortField};
-use domain::organization::{CreditCode, EvaluationGrade, OrgLevel, OrgStatus, OrgType, Organization, Phone, Sector};
+use domain::organization::{
+    CreditCode, EvaluationGrade, OrgLevel, OrgStatus, OrgType, Organization, Phone, Sector,
+};
 use domain::pairing::PairingStatus;
 use domain::RegionCode;
 
@@ -48,14 +50,27 @@ impl TryFrom<OrganizationRow> for Organization {
             id,
             name: row.name,
             credit_code: CreditCode::parse(&row.credit_code).map_err(|_| bad("credit_code"))?,
-            org_type: row.org_type.parse::<OrgType>().map_err(|_| bad("org_type"))?,
+            org_type: row
+                .org_type
+                .parse::<OrgType>()
+                .map_err(|_| bad("org_type"))?,
             level: row.level.parse::<OrgLevel>().map_err(|_| bad("level"))?,
-            sector: row.sector.as_deref().map(str::parse::<Sector>).transpose().map_err(|_| bad("sector"))?,
+            sector: row
+                .sector
+                .as_deref()
+                .map(str::parse::<Sector>)
+                .transpose()
+                .map_err(|_| bad("sector"))?,
             registration_region_code: RegionCode::parse(&row.registration_region_code)
                 .map_err(|_| bad("registration_region_code"))?,
             supervising_unit: row.supervising_unit,
             contact_name: row.contact_name,
-            contact_phone: row.contact_phone.as_deref().map(Phone::parse).transpose().map_err(|_| bad("contact_phone"))?,
+            contact_phone: row
+                .contact_phone
+                .as_deref()
+                .map(Phone::parse)
+                .transpose()
+                .map_err(|_| bad("contact_phone"))?,
             address: row.address,
             has_party_organization: row.has_party_organization,
             evaluation_grade: row
@@ -96,7 +111,10 @@ impl From<&Organization> for OrganizationRow {
     }
 }
 
-pub fn insert_organization(conn: &mut DbConnection, organization: &Organization) -> QueryResult<()> {
+pub fn insert_organization(
+    conn: &mut DbConnection,
+    organization: &Organization,
+) -> QueryResult<()> {
     diesel::insert_into(organizations::table)
         .values(OrganizationRow::from(organization))
         .execute(conn)
@@ -112,14 +130,20 @@ pub fn insert_organizations(conn: &mut DbConnection, rows: &[OrganizationRow]) -
 }
 
 /// Stores every column of `organization` as it is now.
-pub fn update_organization(conn: &mut DbConnection, organization: &Organization) -> QueryResult<()> {
+pub fn update_organization(
+    conn: &mut DbConnection,
+    organization: &Organization,
+) -> QueryResult<()> {
     diesel::update(organizations::table.find(DbUuid(organization.id)))
         .set(OrganizationRow::from(organization))
         .execute(conn)
         .map(|_| ())
 }
 
-pub fn find_organization(conn: &mut DbConnection, id: uuid::Uuid) -> QueryResult<Option<Organization>> {
+pub fn find_organization(
+    conn: &mut DbConnection,
+    id: uuid::Uuid,
+) -> QueryResult<Option<Organization>> {
     organizations::table
         .find(DbUuid(id))
         .select(OrganizationRow::as_select())
@@ -131,13 +155,24 @@ pub fn find_organization(conn: &mut DbConnection, id: uuid::Uuid) -> QueryResult
 
 /// Every organization's id, name, credit code and status (for imports: a few
 /// thousand small rows).
-pub fn organization_keys(conn: &mut DbConnection) -> QueryResult<Vec<(DbUuid, String, String, String)>> {
+pub fn organization_keys(
+    conn: &mut DbConnection,
+) -> QueryResult<Vec<(DbUuid, String, String, String)>> {
     organizations::table
-        .select((organizations::id, organizations::name, organizations::credit_code, organizations::status))
+        .select((
+            organizations::id,
+            organizations::name,
+            organizations::credit_code,
+            organizations::status,
+        ))
         .load(conn)
 }
 
-pub fn credit_code_taken(conn: &mut DbConnection, code: &CreditCode, except: Option<uuid::Uuid>) -> QueryResult<bool> {
+pub fn credit_code_taken(
+    conn: &mut DbConnection,
+    code: &CreditCode,
+    except: Option<uuid::Uuid>,
+) -> QueryResult<bool> {
     let mut query = organizations::table
         .filter(organizations::credit_code.eq(code.as_str().to_owned()))
         .into_boxed::<MultiBackend>();
@@ -147,7 +182,11 @@ pub fn credit_code_taken(conn: &mut DbConnection, code: &CreditCode, except: Opt
     Ok(query.count().get_result::<i64>(conn)? > 0)
 }
 
-pub fn active_name_taken(conn: &mut DbConnection, name: &str, except: Option<uuid::Uuid>) -> QueryResult<bool> {
+pub fn active_name_taken(
+    conn: &mut DbConnection,
+    name: &str,
+    except: Option<uuid::Uuid>,
+) -> QueryResult<bool> {
     let mut query = organizations::table
         .filter(organizations::name.eq(name.to_owned()))
         .filter(organizations::status.eq(OrgStatus::Active.as_str()))
@@ -238,10 +277,18 @@ pub fn list_organizations(
     let total = filtered(filter).count().get_result::<i64>(conn)?;
     let query = filtered(filter);
     let query = match (sort.field, sort.descending) {
-        (OrganizationSort::Name, false) => query.order((organizations::name.asc(), organizations::id.asc())),
-        (OrganizationSort::Name, true) => query.order((organizations::name.desc(), organizations::id.asc())),
-        (OrganizationSort::CreatedAt, false) => query.order((organizations::created_at.asc(), organizations::id.asc())),
-        (OrganizationSort::CreatedAt, true) => query.order((organizations::created_at.desc(), organizations::id.asc())),
+        (OrganizationSort::Name, false) => {
+            query.order((organizations::name.asc(), organizations::id.asc()))
+        }
+        (OrganizationSort::Name, true) => {
+            query.order((organizations::name.desc(), organizations::id.asc()))
+        }
+        (OrganizationSort::CreatedAt, false) => {
+            query.order((organizations::created_at.asc(), organizations::id.asc()))
+        }
+        (OrganizationSort::CreatedAt, true) => {
+            query.order((organizations::created_at.desc(), organizations::id.asc()))
+        }
     };
     let items = query
         .select(OrganizationRow::as_select())

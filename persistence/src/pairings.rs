@@ -1,9 +1,11 @@
 //! Pairings (organization ↔ county) and the add/adjust requests that change them.
 
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::NaiveDate;
 use diesel::prelude::*;
 use domain::listing::{PageRequest, Sort, SortField};
-use domain::pairing::{Pairing, PairingListing, PairingRequest, PairingStatus, RequestKind, RequestStatus};
+use domain::pairing::{
+    Pairing, PairingListing, PairingRequest, PairingStatus, RequestKind, RequestStatus,
+};
 use domain::{KeyCounty, KeyCountyFilter, RegionCode};
 
 use crate::db::{DbConnection, MultiBackend};
@@ -138,7 +140,11 @@ pub fn find_pairing(conn: &mut DbConnection, id: uuid::Uuid) -> QueryResult<Opti
 }
 
 /// True when the organization has a pairing with the county that is not terminated.
-pub fn open_pairing_exists(conn: &mut DbConnection, organization_id: uuid::Uuid, county: &RegionCode) -> QueryResult<bool> {
+pub fn open_pairing_exists(
+    conn: &mut DbConnection,
+    organization_id: uuid::Uuid,
+    county: &RegionCode,
+) -> QueryResult<bool> {
     diesel::select(diesel::dsl::exists(
         pairings::table
             .filter(pairings::organization_id.eq(DbUuid(organization_id)))
@@ -180,7 +186,12 @@ pub enum PairingSort {
 }
 
 impl SortField for PairingSort {
-    const NAMES: &'static [&'static str] = &["established_on", "agreement_deadline", "created_at", "county_code"];
+    const NAMES: &'static [&'static str] = &[
+        "established_on",
+        "agreement_deadline",
+        "created_at",
+        "county_code",
+    ];
     const DEFAULT: Sort<Self> = Sort {
         field: PairingSort::CreatedAt,
         descending: false,
@@ -302,9 +313,14 @@ pub fn list_pairings(
     sort: Sort<PairingSort>,
     page: PageRequest,
 ) -> QueryResult<Listed<PairingListing>> {
-    let total = filter_pairings!(pairings::table.inner_join(regions::table).into_boxed::<MultiBackend>(), filter)
-        .count()
-        .get_result::<i64>(conn)?;
+    let total = filter_pairings!(
+        pairings::table
+            .inner_join(regions::table)
+            .into_boxed::<MultiBackend>(),
+        filter
+    )
+    .count()
+    .get_result::<i64>(conn)?;
     let items = sorted_listing(conn, filter, sort, Some(page))?;
     Ok(Listed { items, total })
 }
@@ -329,29 +345,47 @@ fn sorted_listing(
 ) -> QueryResult<Vec<PairingListing>> {
     let query = filter_pairings!(listing_query!().into_boxed::<MultiBackend>(), filter);
     let query = match (sort.field, sort.descending) {
-        (PairingSort::EstablishedOn, false) => query.order((pairings::established_on.asc(), pairings::id.asc())),
-        (PairingSort::EstablishedOn, true) => query.order((pairings::established_on.desc(), pairings::id.asc())),
+        (PairingSort::EstablishedOn, false) => {
+            query.order((pairings::established_on.asc(), pairings::id.asc()))
+        }
+        (PairingSort::EstablishedOn, true) => {
+            query.order((pairings::established_on.desc(), pairings::id.asc()))
+        }
         (PairingSort::AgreementDeadline, false) => {
             query.order((pairings::agreement_deadline.asc(), pairings::id.asc()))
         }
         (PairingSort::AgreementDeadline, true) => {
             query.order((pairings::agreement_deadline.desc(), pairings::id.asc()))
         }
-        (PairingSort::CreatedAt, false) => query.order((pairings::created_at.asc(), pairings::id.asc())),
-        (PairingSort::CreatedAt, true) => query.order((pairings::created_at.desc(), pairings::id.asc())),
-        (PairingSort::CountyCode, false) => query.order((pairings::county_code.asc(), pairings::id.asc())),
-        (PairingSort::CountyCode, true) => query.order((pairings::county_code.desc(), pairings::id.asc())),
+        (PairingSort::CreatedAt, false) => {
+            query.order((pairings::created_at.asc(), pairings::id.asc()))
+        }
+        (PairingSort::CreatedAt, true) => {
+            query.order((pairings::created_at.desc(), pairings::id.asc()))
+        }
+        (PairingSort::CountyCode, false) => {
+            query.order((pairings::county_code.asc(), pairings::id.asc()))
+        }
+        (PairingSort::CountyCode, true) => {
+            query.order((pairings::county_code.desc(), pairings::id.asc()))
+        }
     };
     let query = query.select(listing_select!());
     let rows: Vec<ListingColumns> = match page {
-        Some(page) => query.limit(page.page_size()).offset(page.offset()).load(conn)?,
+        Some(page) => query
+            .limit(page.page_size())
+            .offset(page.offset())
+            .load(conn)?,
         None => query.load(conn)?,
     };
     rows.into_iter().map(listing_from).collect()
 }
 
 /// One pairing with its names.
-pub fn find_listing(conn: &mut DbConnection, id: uuid::Uuid) -> QueryResult<Option<PairingListing>> {
+pub fn find_listing(
+    conn: &mut DbConnection,
+    id: uuid::Uuid,
+) -> QueryResult<Option<PairingListing>> {
     listing_query!()
         .filter(pairings::id.eq(DbUuid(id)))
         .select(listing_select!())
@@ -391,12 +425,19 @@ impl TryFrom<PairingRequestRow> for PairingRequest {
         Ok(PairingRequest {
             id,
             organization_id: row.organization_id.0,
-            kind: row.kind.parse::<RequestKind>().map_err(|_| corrupt(format!("request {id} kind")))?,
-            county_code: RegionCode::parse(&row.county_code).map_err(|_| corrupt(format!("request {id} county")))?,
+            kind: row
+                .kind
+                .parse::<RequestKind>()
+                .map_err(|_| corrupt(format!("request {id} kind")))?,
+            county_code: RegionCode::parse(&row.county_code)
+                .map_err(|_| corrupt(format!("request {id} county")))?,
             from_pairing_id: row.from_pairing_id.map(|p| p.0),
             document_no: row.document_no,
             reason: row.reason,
-            status: row.status.parse::<RequestStatus>().map_err(|_| corrupt(format!("request {id} status")))?,
+            status: row
+                .status
+                .parse::<RequestStatus>()
+                .map_err(|_| corrupt(format!("request {id} status")))?,
             decided_by: row.decided_by.map(|u| u.0),
             decided_at: row.decided_at.map(|t| t.0),
             decision_note: row.decision_note,
@@ -453,7 +494,10 @@ pub fn update_request(conn: &mut DbConnection, request: &PairingRequest) -> Quer
         .map(|_| ())
 }
 
-pub fn find_request(conn: &mut DbConnection, id: uuid::Uuid) -> QueryResult<Option<PairingRequest>> {
+pub fn find_request(
+    conn: &mut DbConnection,
+    id: uuid::Uuid,
+) -> QueryResult<Option<PairingRequest>> {
     pairing_requests::table
         .find(DbUuid(id))
         .select(PairingRequestRow::as_select())
@@ -533,12 +577,20 @@ pub fn list_requests(
     sort: Sort<RequestSort>,
     page: PageRequest,
 ) -> QueryResult<Listed<PairingRequest>> {
-    let total = filtered_requests(visibility, filter).count().get_result::<i64>(conn)?;
+    let total = filtered_requests(visibility, filter)
+        .count()
+        .get_result::<i64>(conn)?;
     let query = filtered_requests(visibility, filter);
     let query = if sort.descending {
-        query.order((pairing_requests::created_at.desc(), pairing_requests::id.desc()))
+        query.order((
+            pairing_requests::created_at.desc(),
+            pairing_requests::id.desc(),
+        ))
     } else {
-        query.order((pairing_requests::created_at.asc(), pairing_requests::id.asc()))
+        query.order((
+            pairing_requests::created_at.asc(),
+            pairing_requests::id.asc(),
+        ))
     };
     let items = query
         .select(PairingRequestRow::as_select())
@@ -549,9 +601,4 @@ pub fn list_requests(
         .map(PairingRequest::try_from)
         .collect::<QueryResult<Vec<_>>>()?;
     Ok(Listed { items, total })
-}
-
-/// The time a write is stamped with.
-pub fn now() -> DateTime<Utc> {
-    Utc::now()
 }

@@ -278,7 +278,7 @@ pub fn revoke_token(
     jti: uuid::Uuid,
     expires_at: DateTime<Utc>,
 ) -> QueryResult<()> {
-    let now = Utc::now();
+    let now = crate::now();
     diesel::delete(revoked_tokens::table.filter(revoked_tokens::expires_at.lt(DbTimestamp(now))))
         .execute(conn)?;
     crate::insert_or_ignore!(
@@ -316,7 +316,7 @@ fn recent_failures(
     client_ip: &str,
     window_seconds: i64,
 ) -> QueryResult<(Failures, Failures)> {
-    let now = Utc::now();
+    let now = crate::now();
     let since = DbTimestamp(now - chrono::Duration::seconds(window_seconds));
     let failures = |(count, oldest): (i64, Option<DbTimestamp>)| Failures {
         count,
@@ -366,7 +366,7 @@ pub fn begin_login_attempt(
         if let Err(retry_after) = throttle.check(by_user, by_client) {
             return Ok(Attempt::Throttled { retry_after });
         }
-        let now = Utc::now();
+        let now = crate::now();
         diesel::delete(
             login_failures::table.filter(login_failures::at.lt(DbTimestamp(
                 now - chrono::Duration::seconds(throttle.window_seconds),

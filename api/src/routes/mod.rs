@@ -11,6 +11,9 @@ pub mod auth;
 pub mod counties;
 pub mod journal;
 pub mod operations;
+pub mod organizations;
+pub mod pairing_requests;
+pub mod pairings;
 pub mod regions;
 pub mod users;
 
@@ -39,6 +42,21 @@ pub fn configure(cfg: &mut ServiceConfig) {
                 .service(users::set_user_password)
                 .service(journal::list_audit_log)
                 .service(journal::list_events)
+                .service(organizations::list_organizations)
+                .service(organizations::create_organization)
+                .service(organizations::get_organization)
+                .service(organizations::update_organization)
+                .service(pairings::list_pairings)
+                .service(pairings::create_pairing)
+                .service(pairings::get_pairing)
+                .service(pairings::sign_pairing)
+                .service(pairings::terminate_pairing)
+                .service(pairings::get_county_pairing_summary)
+                .service(pairing_requests::list_pairing_requests)
+                .service(pairing_requests::create_pairing_request)
+                .service(pairing_requests::get_pairing_request)
+                .service(pairing_requests::approve_pairing_request)
+                .service(pairing_requests::reject_pairing_request)
                 .service(counties::list_counties)
                 .service(counties::get_county),
         );

@@ -319,7 +319,7 @@ pub async fn update_region(
                 if changes.is_empty() {
                     return Ok(Written::unchanged(region));
                 }
-                let saved = store::update_region_flags(conn, &next, Utc::now())?;
+                let saved = store::update_region_flags(conn, &next, persistence::now())?;
                 let entry = Entry {
                     entity: "region",
                     entity_id: saved.code.to_string(),

@@ -389,7 +389,7 @@ pub async fn update_user(
                     next.session_epoch += 1;
                 }
                 next.version += 1;
-                let saved = store::update_user(conn, &next, Utc::now())?;
+                let saved = store::update_user(conn, &next, persistence::now())?;
                 let entry = Entry {
                     entity: "user",
                     entity_id: id.to_string(),
@@ -474,7 +474,7 @@ pub async fn set_user_password(
     state
         .db(move |conn| {
             journal::write(conn, &context, |conn| {
-                if store::set_password(conn, id, &hash, Utc::now())? == 0 {
+                if store::set_password(conn, id, &hash, persistence::now())? == 0 {
                     return Err(ApiError::NotFound);
                 }
                 let mut changes = Changes::new();

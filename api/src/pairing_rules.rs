@@ -1,0 +1,168 @@
+//! Opening, signing and ending pairings inside a write transaction: the checks that
+//! need the database around the domain's rules, shared by `/pairings`, request
+//! approvals and imports.
+
+use chrono::NaiveDate;
+use domain::organization::OrgStatus;
+use domain::pairing::{self, Pairing, PairingStatus, Refusal};
+use domain::{Changes, FieldError, RegionCode, RegionLevel, Violation};
+use persistence::journal::Entry;
+use persistence::{organizations, pairings, regions, DbConnection};
+
+use crate::error::ApiError;
+
+impl From<Refusal> for ApiError {
+    fn from(refusal: Refusal) -> Self {
+        match refusal {
+            Refusal::Invalid(errors) => ApiError::Validation(errors),
+            Refusal::Conflict(errors) => ApiError::Conflict(errors),
+        }
+    }
+}
+
+/// A pairing to open.
+#[derive(Debug, Clone)]
+pub struct NewPairing {
+    pub organization_id: uuid::Uuid,
+    pub county_code: String,
+    pub batch: i32,
+    pub established_on: NaiveDate,
+    pub agreement_deadline: Option<NaiveDate>,
+}
+
+/// The county a code names, or 422 naming `field`.
+pub fn county(conn: &mut DbConnection, field: &str, raw: &str) -> Result<RegionCode, ApiError> {
+    let invalid = |v: Violation| ApiError::Validation(vec![FieldError::new(field, v)]);
+    let code = RegionCode::parse(raw).map_err(invalid)?;
+    match regions::find_region(conn, &code)? {
+        Some(region) if region.level == RegionLevel::County => Ok(code),
+        Some(_) => Err(invalid(Violation::Rule {
+            code: "not_a_county",
+            zh: "须为县级行政区划（县、市、区）的代码".to_owned(),
+            en: "must be the code of a county-level division".to_owned(),
+        })),
+        None => Err(invalid(Violation::Rule {
+            code: "unknown_region",
+            zh: "没有这个行政区划代码".to_owned(),
+            en: "no region has this code".to_owned(),
+        })),
+    }
+}
+
+/// Opens a pairing: the county must be a county, the organization must exist and be
+/// active, and it must have no other open pairing with the county.
+pub fn open(
+    conn: &mut DbConnection,
+    new: &NewPairing,
+    today: NaiveDate,
+) -> Result<(Pairing, Entry), ApiError> {
+    let county_code = county(conn, "county_code", &new.county_code)?;
+    let deadline = new
+        .agreement_deadline
+        .unwrap_or_else(|| pairing::default_deadline(new.established_on));
+    pairing::check_new_pairing(new.batch, new.established_on, deadline, today)?;
+    let organization =
+        organizations::find_organization(conn, new.organization_id)?.ok_or_else(|| {
+            ApiError::Validation(vec![FieldError::rule(
+                "organization_id",
+                "unknown_organization",
+                "没有这个社会组织",
+                "no organization has this id",
+            )])
+        })?;
+    if organization.status != OrgStatus::Active {
+        return Err(ApiError::Conflict(vec![FieldError::rule(
+            "organization_id",
+            "organization_not_active",
+            &format!("该社会组织状态为“{}”，不能新建结对", organization.status),
+            &format!(
+                "the organization is {}: it can start no new pairing",
+                organization.status
+            ),
+        )]));
+    }
+    if pairings::open_pairing_exists(conn, organization.id, &county_code)? {
+        return Err(ApiError::Conflict(vec![FieldError::rule(
+            "county_code",
+            "already_paired",
+            "该社会组织已与此县结对（未终止）",
+            "the organization already has a pairing with this county that is not terminated",
+        )]));
+    }
+    let now = persistence::now();
+    let pairing = Pairing {
+        id: uuid::Uuid::now_v7(),
+        organization_id: organization.id,
+        county_code,
+        batch: new.batch,
+        status: PairingStatus::PendingAgreement,
+        established_on: new.established_on,
+        agreement_deadline: deadline,
+        agreement_no: None,
+        agreement_signed_on: None,
+        terminated_on: None,
+        termination_reason: None,
+        version: 1,
+        created_at: now,
+        updated_at: now,
+    };
+    pairings::insert_pairing(conn, &pairing)?;
+    Ok((pairing.clone(), created_entry(&pairing)))
+}
+
+/// The journal entry of a new pairing.
+pub fn created_entry(pairing: &Pairing) -> Entry {
+    let mut changes = Changes::new();
+    changes.created("organization_id", &pairing.organization_id);
+    changes.created("county_code", &pairing.county_code.to_string());
+    changes.created("batch", &pairing.batch);
+    changes.created("status", &pairing.status);
+    changes.created("established_on", &pairing.established_on);
+    changes.created("agreement_deadline", &pairing.agreement_deadline);
+    Entry {
+        entity: "pairing",
+        entity_id: pairing.id.to_string(),
+        action: "create",
+        changes,
+    }
+}
+
+/// Ends a pairing (`reason` required) and journals it.
+pub fn terminate(
+    conn: &mut DbConnection,
+    current: &Pairing,
+    reason: &str,
+    terminated_on: NaiveDate,
+) -> Result<(Pairing, Entry), ApiError> {
+    let status = pairing::terminate(current.status, reason)?;
+    if terminated_on < current.established_on {
+        return Err(ApiError::Validation(vec![FieldError::rule(
+            "terminated_on",
+            "before_established",
+            "终止日期不能早于结对日期",
+            "a pairing cannot end before it was established",
+        )]));
+    }
+    let mut next = current.clone();
+    next.status = status;
+    next.terminated_on = Some(terminated_on);
+    next.termination_reason = Some(reason.trim().to_owned());
+    next.version += 1;
+    next.updated_at = persistence::now();
+    pairings::update_pairing(conn, &next)?;
+    let mut changes = Changes::new();
+    changes.compare("status", &current.status, &next.status);
+    changes.compare("terminated_on", &current.terminated_on, &next.terminated_on);
+    changes.compare(
+        "termination_reason",
+        &current.termination_reason,
+        &next.termination_reason,
+    );
+    let entry = Entry {
+        entity: "pairing",
+        entity_id: next.id.to_string(),
+        action: "terminate",
+        changes,
+    };
+    Ok((next, entry))
+}
