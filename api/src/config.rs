@@ -22,6 +22,8 @@ pub struct Config {
     pub db_timeout: Duration,
     /// `MAX_BODY_BYTES`
     pub max_body_bytes: usize,
+    /// `MAX_IMPORT_BYTES`: the largest spreadsheet an import accepts.
+    pub max_import_bytes: usize,
     /// `WORKERS`: HTTP worker threads.
     pub workers: usize,
     /// `JWT_SECRET`: the key that signs tokens. `None` only on SQLite, where one is
@@ -86,6 +88,7 @@ impl Config {
             1024,
             1 << 30,
         )?;
+        let max_import_bytes = number(&get, "MAX_IMPORT_BYTES", 32 * 1024 * 1024, 1024, 1 << 30)?;
         let cores = std::thread::available_parallelism().map_or(2, |n| n.get()) as u64;
         let workers = number(&get, "WORKERS", cores, 1, 256)?;
         let jwt_secret = match (get("JWT_SECRET"), &database_url) {
@@ -141,6 +144,7 @@ impl Config {
             db_pool_size: db_pool_size as u32,
             db_timeout,
             max_body_bytes: max_body_bytes as usize,
+            max_import_bytes: max_import_bytes as usize,
             workers: workers as usize,
             jwt_secret,
             token_ttl,

@@ -204,6 +204,31 @@ impl<F: ListFilter> FromRequest for ListQuery<F> {
     }
 }
 
+/// A list's filters and `sort` without paging (for exports of the whole list).
+#[derive(Debug)]
+pub struct FilterQuery<F: ListFilter> {
+    pub filter: F,
+    pub sort: Sort<F::Sort>,
+}
+
+impl<F: ListFilter> FromRequest for FilterQuery<F> {
+    type Error = ApiError;
+    type Future = Ready<Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let mut reader = QueryReader::parse(req.query_string());
+        let sort = reader.text("sort");
+        let sort = Sort::<F::Sort>::parse(sort.as_deref())
+            .map_err(|error| reader.errors.push(error))
+            .ok();
+        let filter = F::read(&mut reader);
+        ready(reader.finish().and_then(|()| {
+            sort.map(|sort| FilterQuery { filter, sort })
+                .ok_or_else(|| ApiError::Internal("filter query parse".to_owned()))
+        }))
+    }
+}
+
 /// The paging parameters every list accepts (documentation only: `ListQuery` reads
 /// them). Each list documents its own `sort`.
 #[derive(IntoParams)]

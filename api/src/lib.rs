@@ -12,6 +12,7 @@ pub mod openapi;
 pub mod pairing_rules;
 pub mod routes;
 pub mod server;
+pub mod spreadsheet;
 pub mod state;
 
 pub use config::Config;

@@ -111,6 +111,7 @@ pub fn start(config: &Config, prepared: Prepared) -> Result<Running, StartError>
         pool: prepared.pool,
         backend: config.database_url.backend(),
         max_body_bytes: config.max_body_bytes,
+        max_import_bytes: config.max_import_bytes,
         trust_forwarded_for: config.trust_forwarded_for,
     };
     let metrics = web::Data::new(Metrics::new());

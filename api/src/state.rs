@@ -13,6 +13,7 @@ pub struct AppState {
     pub pool: DbPool,
     pub backend: Backend,
     pub max_body_bytes: usize,
+    pub max_import_bytes: usize,
     pub trust_forwarded_for: bool,
 }
 

@@ -8,6 +8,7 @@ pub mod identity;
 pub mod listing;
 pub mod organization;
 pub mod pairing;
+pub mod pairing_import;
 pub mod policy;
 pub mod region;
 pub mod validation;

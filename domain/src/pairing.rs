@@ -472,6 +472,7 @@ impl Pairing {
 pub struct PairingListing {
     pub pairing: Pairing,
     pub organization_name: String,
+    pub organization_credit_code: String,
     pub county_name: String,
     pub prefecture_code: String,
     pub prefecture_name: String,

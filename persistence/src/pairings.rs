@@ -258,10 +258,26 @@ macro_rules! filter_pairings {
     }};
 }
 
-type ListingColumns = (PairingRow, String, String, Option<String>, String, String);
+type ListingColumns = (
+    PairingRow,
+    String,
+    String,
+    String,
+    Option<String>,
+    String,
+    String,
+);
 
 fn listing_from(
-    (row, organization_name, county_name, key_county, prefecture_code, prefecture_name): ListingColumns,
+    (
+        row,
+        organization_name,
+        organization_credit_code,
+        county_name,
+        key_county,
+        prefecture_code,
+        prefecture_name,
+    ): ListingColumns,
 ) -> QueryResult<PairingListing> {
     let key_county = key_county
         .as_deref()
@@ -271,6 +287,7 @@ fn listing_from(
     Ok(PairingListing {
         pairing: Pairing::try_from(row)?,
         organization_name,
+        organization_credit_code,
         county_name,
         prefecture_code,
         prefecture_name,
@@ -297,6 +314,7 @@ macro_rules! listing_select {
         (
             PairingRow::as_select(),
             organizations::name,
+            organizations::credit_code,
             regions::name,
             regions::key_county,
             pairing_prefecture.field(regions::code),

@@ -362,3 +362,20 @@ pub fn update_region_flags(
         .execute(conn)?;
     find_region(conn, &region.code)?.ok_or(diesel::result::Error::NotFound)
 }
+
+/// Every region down to county level (the province, prefectures and counties): the
+/// places organizations register and pair with.
+pub fn upper_regions(conn: &mut DbConnection) -> QueryResult<Vec<Region>> {
+    regions::table
+        .filter(regions::level.eq_any([
+            RegionLevel::Province.as_str(),
+            RegionLevel::Prefecture.as_str(),
+            RegionLevel::County.as_str(),
+        ]))
+        .order(regions::code)
+        .select(RegionRow::as_select())
+        .load::<RegionRow>(conn)?
+        .into_iter()
+        .map(Region::try_from)
+        .collect()
+}

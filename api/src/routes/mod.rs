@@ -9,6 +9,7 @@ use crate::error::ApiError;
 
 pub mod auth;
 pub mod counties;
+pub mod exchange;
 pub mod journal;
 pub mod operations;
 pub mod organizations;
@@ -57,6 +58,9 @@ pub fn configure(cfg: &mut ServiceConfig) {
                 .service(pairing_requests::get_pairing_request)
                 .service(pairing_requests::approve_pairing_request)
                 .service(pairing_requests::reject_pairing_request)
+                .service(exchange::import_pairings)
+                .service(exchange::export_pairings_csv)
+                .service(exchange::export_pairings_xlsx)
                 .service(counties::list_counties)
                 .service(counties::get_county),
         );

@@ -29,6 +29,8 @@ pub struct PairingBody {
     pub organization_id: uuid::Uuid,
     #[schema(example = "云南省乡村振兴促进会")]
     pub organization_name: String,
+    /// The organization's 统一社会信用代码.
+    pub organization_credit_code: String,
     #[schema(example = "530102")]
     pub county_code: String,
     #[schema(example = "五华区")]
@@ -74,6 +76,7 @@ impl PairingBody {
             id: p.id,
             organization_id: p.organization_id,
             organization_name: listing.organization_name,
+            organization_credit_code: listing.organization_credit_code,
             county_code: p.county_code.to_string(),
             county_name: listing.county_name,
             prefecture_code: listing.prefecture_code,

@@ -1,0 +1,558 @@
+//! The pairing list as spreadsheets: `POST /imports/pairings` (CSV or XLSX, with a dry
+//! run; all or nothing) and `GET /exports/pairings.csv|.xlsx`.
+
+use std::collections::{HashMap, HashSet};
+
+use actix_web::http::header;
+use actix_web::{get, post, web, FromRequest, HttpRequest, HttpResponse};
+use domain::organization::{OrgStatus, Organization};
+use domain::pairing::{self, Pairing, PairingStatus};
+use domain::pairing_import::{self, CountyRef, OrganizationRef, RowAction};
+use domain::policy::{authorize, Action, Resource};
+use domain::{FieldError, KeyCounty, RegionLevel};
+use futures_util::StreamExt;
+use persistence::journal::{self, Written};
+use persistence::organizations::{self as org_store, OrganizationRow};
+use persistence::pairings::{self as pairing_store, PairingRow};
+use serde::Serialize;
+use utoipa::{IntoParams, ToSchema};
+
+use crate::auth::{self, Authenticated};
+use crate::error::{ApiError, Problem};
+use crate::extract::{FilterQuery, QueryReader};
+use crate::pairing_rules;
+use crate::routes::pairings::{today, PairingQuery, PairingSortParam};
+use crate::spreadsheet::{self, Cell};
+use crate::state::AppState;
+
+/// At most this many rows in one export; more must be narrowed with filters.
+pub const EXPORT_LIMIT: usize = 100_000;
+
+/// Whether to change anything.
+#[derive(Debug, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ImportQuery {
+    /// Check and report only; store nothing.
+    #[param(default = false)]
+    dry_run: Option<bool>,
+}
+
+impl FromRequest for ImportQuery {
+    type Error = ApiError;
+    type Future = std::future::Ready<Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut actix_web::dev::Payload) -> Self::Future {
+        let mut reader = QueryReader::parse(req.query_string());
+        let query = ImportQuery {
+            dry_run: reader.boolean("dry_run"),
+        };
+        std::future::ready(reader.finish().map(|()| query))
+    }
+}
+
+/// What one row does.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ImportItem {
+    /// As the spreadsheet numbers it (the header is row 1).
+    pub row: usize,
+    /// `create_pairing`, or `unchanged` when the pairing exists already.
+    #[schema(example = "create_pairing")]
+    pub action: String,
+    pub organization_name: String,
+    pub credit_code: String,
+    /// `existing`, or `create` when the import registers the organization.
+    #[schema(example = "existing")]
+    pub organization: String,
+    pub county_code: String,
+    pub batch: i32,
+}
+
+/// One problem in the sheet.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ImportError {
+    pub row: usize,
+    /// `organization_name`, `credit_code`, `county`, `county_code` or `batch`.
+    pub column: String,
+    pub code: String,
+    pub message: String,
+}
+
+/// What an import did, or (with `dry_run`) would do.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ImportReport {
+    pub dry_run: bool,
+    /// No errors: the import was (or would be) stored.
+    pub valid: bool,
+    pub rows_read: usize,
+    pub organizations_created: usize,
+    pub pairings_created: usize,
+    pub unchanged: usize,
+    pub items: Vec<ImportItem>,
+    pub errors: Vec<ImportError>,
+    /// The same problems, for the 422 of an import that is refused.
+    #[serde(skip)]
+    #[schema(ignore)]
+    row_errors: Vec<pairing_import::RowError>,
+}
+
+/// Reads the upload within `MAX_IMPORT_BYTES`.
+async fn read_upload(mut payload: web::Payload, limit: usize) -> Result<Vec<u8>, ApiError> {
+    let mut bytes = Vec::new();
+    while let Some(chunk) = payload.next().await {
+        let chunk = chunk.map_err(|e| ApiError::MalformedBody(e.to_string()))?;
+        if bytes.len() + chunk.len() > limit {
+            return Err(ApiError::PayloadTooLarge { limit: Some(limit) });
+        }
+        bytes.extend_from_slice(&chunk);
+    }
+    Ok(bytes)
+}
+
+/// Import the pairing list (province admins).
+///
+/// A CSV (`text/csv`: UTF-8 with or without BOM, or GB18030) or XLSX file whose first
+/// row names the columns in Chinese or English: `组织名称`/`organization_name`,
+/// `统一社会信用代码`/`credit_code`, `县`/`县（市、区）`/`county` (a name or a code) or
+/// `县代码`/`county_code`, and optionally `批次`/`batch` (default 1). Organizations not
+/// yet registered are created from their row (type, level and registration region
+/// follow from the credit code). Pairings that exist already are left as they are.
+/// With `dry_run=true` nothing is stored and the report says what would happen.
+/// Otherwise it is all or nothing: any bad row is a 422 listing every problem, and
+/// nothing is stored.
+#[utoipa::path(
+    tag = "exchange",
+    params(ImportQuery),
+    request_body(description = "The spreadsheet", content(
+        (Vec<u8> = "text/csv"),
+        (Vec<u8> = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+    )),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Imported, or the dry run's report", body = ImportReport),
+        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not a province admin", body = Problem, content_type = "application/problem+json"),
+        (status = 400, description = "A parameter cannot be read", body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = "The file is larger than MAX_IMPORT_BYTES", body = Problem, content_type = "application/problem+json"),
+        (status = 415, description = "Neither CSV nor XLSX", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Bad rows (each named as `rows[<row>].<column>`) or an unreadable file; nothing stored",
+            body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "The database is unavailable", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/imports/pairings")]
+pub async fn import_pairings(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    auth: Authenticated,
+    query: ImportQuery,
+    payload: web::Payload,
+) -> Result<HttpResponse, ApiError> {
+    ApiError::from_decision(authorize(
+        Some(&auth.actor),
+        Action::CreatePairing,
+        &Resource::Pairings,
+    ))?;
+    let media_type = req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .map(|v| v.trim().to_ascii_lowercase())
+        .unwrap_or_default();
+    if !matches!(
+        media_type.as_str(),
+        spreadsheet::CSV | spreadsheet::XLSX | "application/csv"
+    ) {
+        return Err(ApiError::UnsupportedMediaType);
+    }
+    let bytes = read_upload(payload, state.max_import_bytes).await?;
+    let dry_run = query.dry_run.unwrap_or(false);
+    let table = web::block(move || spreadsheet::read_table(&media_type, &bytes)).await??;
+    let Some((header_row, rows)) = table.split_first() else {
+        return Err(ApiError::Validation(vec![FieldError::rule(
+            "body",
+            "empty_file",
+            "文件是空的",
+            "the file is empty",
+        )]));
+    };
+    let positions = pairing_import::header_columns(header_row, |h| {
+        spreadsheet::column_of(h, pairing_import::COLUMNS)
+    })
+    .map_err(|missing| spreadsheet::missing_columns(&missing))?;
+    let rows = rows.to_vec();
+    let lang = crate::context::request_lang(&req);
+    let context = auth::write_context(&req, Some(&auth.actor));
+    let report = state
+        .db(move |conn| {
+            journal::write::<_, ApiError, _>(conn, &context, |conn| {
+                let upper = persistence::regions::upper_regions(conn)?;
+                let registration_regions: HashSet<String> =
+                    upper.iter().map(|r| r.code.to_string()).collect();
+                let counties: Vec<CountyRef> = upper
+                    .into_iter()
+                    .filter(|r| r.level == RegionLevel::County)
+                    .map(|r| CountyRef {
+                        code: r.code,
+                        name: r.name,
+                        full_name: r.full_name,
+                    })
+                    .collect();
+                let mut organizations = HashMap::new();
+                let mut active_names = HashMap::new();
+                for (id, name, credit_code, status) in org_store::organization_keys(conn)? {
+                    let status: OrgStatus = status
+                        .parse()
+                        .map_err(|_| ApiError::Internal(format!("organization {} status", id.0)))?;
+                    if status == OrgStatus::Active {
+                        active_names.insert(name.clone(), credit_code.clone());
+                    }
+                    organizations.insert(
+                        credit_code,
+                        OrganizationRef {
+                            id: id.0,
+                            name,
+                            status,
+                        },
+                    );
+                }
+                let open_pairs: HashSet<(uuid::Uuid, String)> = pairing_store::open_pairs(conn)?
+                    .into_iter()
+                    .map(|(id, county)| (id.0, county))
+                    .collect();
+                let plan = pairing_import::plan(
+                    &rows,
+                    &positions,
+                    &counties,
+                    &organizations,
+                    &active_names,
+                    &open_pairs,
+                    &registration_regions,
+                );
+                if dry_run || !plan.is_valid() {
+                    return Ok(Written::unchanged(report(plan, dry_run, 0, lang)));
+                }
+                let (written, entries) = store_plan(conn, &plan)?;
+                Ok(Written::new(report(plan, dry_run, written, lang), entries))
+            })
+        })
+        .await?;
+    if !report.valid && !dry_run {
+        return Err(ApiError::Validation(
+            report
+                .row_errors
+                .into_iter()
+                .map(|e| FieldError::new(format!("rows[{}].{}", e.row, e.column), e.violation))
+                .collect(),
+        ));
+    }
+    Ok(HttpResponse::Ok().json(report))
+}
+
+fn report(
+    plan: pairing_import::ImportPlan,
+    dry_run: bool,
+    organizations_created: usize,
+    lang: domain::Lang,
+) -> ImportReport {
+    let new_orgs = plan.new_organizations().len();
+    ImportReport {
+        dry_run,
+        valid: plan.is_valid(),
+        rows_read: plan.read,
+        organizations_created: if dry_run {
+            new_orgs
+        } else {
+            organizations_created
+        },
+        pairings_created: plan
+            .rows
+            .iter()
+            .filter(|r| r.action == RowAction::CreatePairing)
+            .count(),
+        unchanged: plan
+            .rows
+            .iter()
+            .filter(|r| r.action == RowAction::Unchanged)
+            .count(),
+        items: plan
+            .rows
+            .iter()
+            .map(|r| ImportItem {
+                row: r.row,
+                action: match r.action {
+                    RowAction::CreatePairing => "create_pairing",
+                    RowAction::Unchanged => "unchanged",
+                }
+                .to_owned(),
+                organization_name: r.organization_name.clone(),
+                credit_code: r.credit_code.to_string(),
+                organization: if r.organization_id.is_some() {
+                    "existing"
+                } else {
+                    "create"
+                }
+                .to_owned(),
+                county_code: r.county_code.to_string(),
+                batch: r.batch,
+            })
+            .collect(),
+        errors: plan
+            .errors
+            .iter()
+            .map(|e| ImportError {
+                row: e.row,
+                column: e.column.to_owned(),
+                code: e.violation.code().to_owned(),
+                message: e.violation.message(lang),
+            })
+            .collect(),
+        row_errors: plan.errors,
+    }
+}
+
+/// Stores a valid plan: the new organizations, then the new pairings, each in bulk.
+fn store_plan(
+    conn: &mut persistence::DbConnection,
+    plan: &pairing_import::ImportPlan,
+) -> Result<(usize, Vec<journal::Entry>), ApiError> {
+    let now = persistence::now();
+    let today = today();
+    let mut entries = Vec::new();
+    let mut created: HashMap<String, uuid::Uuid> = HashMap::new();
+    let mut org_rows = Vec::new();
+    for row in plan.new_organizations() {
+        let registration = row.credit_code.registration().map_err(|_| {
+            ApiError::Internal("planned organization without registration".to_owned())
+        })?;
+        let organization = Organization {
+            id: uuid::Uuid::now_v7(),
+            name: row.organization_name.clone(),
+            credit_code: row.credit_code.clone(),
+            org_type: registration.org_type,
+            level: registration.level,
+            sector: None,
+            registration_region_code: registration.region_code,
+            supervising_unit: None,
+            contact_name: None,
+            contact_phone: None,
+            address: None,
+            has_party_organization: false,
+            evaluation_grade: None,
+            status: OrgStatus::Active,
+            version: 1,
+            created_at: now,
+            updated_at: now,
+        };
+        let mut changes = domain::Changes::new();
+        changes.created("name", &organization.name);
+        changes.created("credit_code", &organization.credit_code.to_string());
+        changes.created("source", &"import");
+        entries.push(journal::Entry {
+            entity: "organization",
+            entity_id: organization.id.to_string(),
+            action: "create",
+            changes,
+        });
+        created.insert(row.credit_code.to_string(), organization.id);
+        org_rows.push(OrganizationRow::from(&organization));
+    }
+    org_store::insert_organizations(conn, &org_rows)?;
+    let mut pairing_rows = Vec::new();
+    for row in plan
+        .rows
+        .iter()
+        .filter(|r| r.action == RowAction::CreatePairing)
+    {
+        let organization_id = match row.organization_id {
+            Some(id) => id,
+            None => *created
+                .get(row.credit_code.as_str())
+                .ok_or_else(|| ApiError::Internal("planned organization not created".to_owned()))?,
+        };
+        let pairing = Pairing {
+            id: uuid::Uuid::now_v7(),
+            organization_id,
+            county_code: row.county_code.clone(),
+            batch: row.batch,
+            status: PairingStatus::PendingAgreement,
+            established_on: today,
+            agreement_deadline: pairing::default_deadline(today),
+            agreement_no: None,
+            agreement_signed_on: None,
+            terminated_on: None,
+            termination_reason: None,
+            version: 1,
+            created_at: now,
+            updated_at: now,
+        };
+        entries.push(pairing_rules::created_entry(&pairing));
+        pairing_rows.push(PairingRow::from(&pairing));
+    }
+    pairing_store::insert_pairings(conn, &pairing_rows)?;
+    Ok((org_rows.len(), entries))
+}
+
+// --- Export ---------------------------------------------------------------------
+
+const EXPORT_HEADERS: &[&str] = &[
+    "序号",
+    "社会组织名称",
+    "统一社会信用代码",
+    "州（市）",
+    "县（市、区）",
+    "县代码",
+    "重点帮扶县",
+    "批次",
+    "状态",
+    "结对日期",
+    "协议签订期限",
+    "协议编号",
+    "协议签订日期",
+    "是否逾期",
+    "终止日期",
+];
+
+fn status_label(status: PairingStatus) -> &'static str {
+    match status {
+        PairingStatus::PendingAgreement => "待签协议",
+        PairingStatus::Signed => "已签协议",
+        PairingStatus::Terminated => "已终止",
+    }
+}
+
+fn key_county_label(key: Option<KeyCounty>) -> &'static str {
+    match key {
+        Some(KeyCounty::National) => "国家乡村振兴重点帮扶县",
+        Some(KeyCounty::Provincial) => "省级乡村振兴重点帮扶县",
+        None => "",
+    }
+}
+
+/// The export's rows: agreement numbers only where the caller may see them.
+async fn export_rows(
+    state: &web::Data<AppState>,
+    auth: &Authenticated,
+    query: FilterQuery<PairingQuery>,
+) -> Result<Vec<Vec<Cell>>, ApiError> {
+    let FilterQuery { filter, sort } = query;
+    let filter = filter.into_filter();
+    let listings = state
+        .db(move |conn| {
+            Ok(pairing_store::all_pairings(
+                conn,
+                &filter,
+                sort,
+                EXPORT_LIMIT as i64 + 1,
+            )?)
+        })
+        .await?;
+    if listings.len() > EXPORT_LIMIT {
+        return Err(ApiError::Validation(vec![FieldError::rule(
+            "query",
+            "too_many_rows",
+            &format!("超过 {EXPORT_LIMIT} 行，请用筛选条件缩小范围"),
+            &format!("more than {EXPORT_LIMIT} rows: narrow the export with filters"),
+        )]));
+    }
+    let today = today();
+    let date = |d: Option<chrono::NaiveDate>| d.map_or(Cell::Empty, Cell::Date);
+    Ok(listings
+        .into_iter()
+        .enumerate()
+        .map(|(i, l)| {
+            let p = &l.pairing;
+            let details = authorize(
+                Some(&auth.actor),
+                Action::ReadPairingDetails,
+                &Resource::Pairing {
+                    organization_id: p.organization_id,
+                    county_code: &p.county_code,
+                },
+            )
+            .is_allowed();
+            vec![
+                Cell::Number((i + 1) as f64),
+                Cell::Text(l.organization_name.clone()),
+                Cell::Text(l.organization_credit_code.clone()),
+                Cell::Text(l.prefecture_name.clone()),
+                Cell::Text(l.county_name.clone()),
+                Cell::Text(p.county_code.to_string()),
+                Cell::Text(key_county_label(l.key_county).to_owned()),
+                Cell::Number(f64::from(p.batch)),
+                Cell::Text(status_label(p.status).to_owned()),
+                Cell::Date(p.established_on),
+                Cell::Date(p.agreement_deadline),
+                match (&p.agreement_no, details) {
+                    (Some(no), true) => Cell::Text(no.clone()),
+                    _ => Cell::Empty,
+                },
+                date(p.agreement_signed_on),
+                Cell::Text(if p.is_overdue(today) { "是" } else { "否" }.to_owned()),
+                date(p.terminated_on),
+            ]
+        })
+        .collect())
+}
+
+fn attachment(media_type: &str, name: &str, bytes: Vec<u8>) -> HttpResponse {
+    HttpResponse::Ok()
+        .insert_header((header::CONTENT_TYPE, media_type))
+        .insert_header((
+            header::CONTENT_DISPOSITION,
+            format!("attachment; filename=\"{name}\"; filename*=UTF-8''{name}"),
+        ))
+        .body(bytes)
+}
+
+/// Export the pairing list as CSV (UTF-8 with BOM; Chinese column headers), with the
+/// list's filters (any signed-in account).
+#[utoipa::path(
+    tag = "exchange",
+    params(PairingQuery, PairingSortParam),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The pairing list", body = String, content_type = "text/csv"),
+        (status = 400, description = "A parameter cannot be read", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "A parameter is out of range, or too many rows", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "The database is unavailable", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/exports/pairings.csv")]
+pub async fn export_pairings_csv(
+    state: web::Data<AppState>,
+    auth: Authenticated,
+    query: FilterQuery<PairingQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let rows = export_rows(&state, &auth, query).await?;
+    let bytes = web::block(move || spreadsheet::write_csv(EXPORT_HEADERS, &rows)).await??;
+    Ok(attachment("text/csv; charset=utf-8", "pairings.csv", bytes))
+}
+
+/// Export the pairing list as XLSX (dates as dates), with the list's filters (any
+/// signed-in account).
+#[utoipa::path(
+    tag = "exchange",
+    params(PairingQuery, PairingSortParam),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The pairing list", body = Vec<u8>,
+            content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+        (status = 400, description = "A parameter cannot be read", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "A parameter is out of range, or too many rows", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "The database is unavailable", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/exports/pairings.xlsx")]
+pub async fn export_pairings_xlsx(
+    state: web::Data<AppState>,
+    auth: Authenticated,
+    query: FilterQuery<PairingQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let rows = export_rows(&state, &auth, query).await?;
+    let bytes =
+        web::block(move || spreadsheet::write_xlsx("结对帮扶", EXPORT_HEADERS, &rows)).await??;
+    Ok(attachment(spreadsheet::XLSX, "pairings.xlsx", bytes))
+}
