@@ -13,7 +13,14 @@ use crate::validation::Violation;
 pub const COLUMNS: &[(&str, &[&str])] = &[
     (
         "organization_name",
-        &["组织名称", "社会组织名称", "organization_name", "name"],
+        &[
+            "组织名称",
+            "社会组织名称",
+            "名称",
+            "单位名称",
+            "organization_name",
+            "name",
+        ],
     ),
     (
         "credit_code",
