@@ -92,6 +92,16 @@ pub fn resolve_scope(
         organization_id,
     )
     .map_err(ApiError::Validation)?;
+    if let Scope::Organization(id) = scope {
+        if persistence::organizations::find_organization(conn, id)?.is_none() {
+            return Err(ApiError::Validation(vec![FieldError::rule(
+                "organization_id",
+                "unknown_organization",
+                "没有这个社会组织",
+                "no organization has this id",
+            )]));
+        }
+    }
     Ok((code, scope))
 }
 

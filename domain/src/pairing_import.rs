@@ -123,7 +123,8 @@ pub fn header_columns(
         .iter()
         .copied()
         .filter(|c| {
-            !positions.contains_key(c) && !(*c == "county" && positions.contains_key("county_code"))
+            let stands_in = *c == "county" && positions.contains_key("county_code");
+            !positions.contains_key(c) && !stands_in
         })
         .collect();
     if missing.is_empty() {

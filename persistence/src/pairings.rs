@@ -355,6 +355,39 @@ pub fn all_pairings(
     Ok(items)
 }
 
+/// Orders any query over `pairings` by the sort key, then by id (stable pages).
+macro_rules! order_pairings {
+    ($query:expr, $sort:expr) => {{
+        let sort: Sort<PairingSort> = $sort;
+        match (sort.field, sort.descending) {
+            (PairingSort::EstablishedOn, false) => {
+                $query.order((pairings::established_on.asc(), pairings::id.asc()))
+            }
+            (PairingSort::EstablishedOn, true) => {
+                $query.order((pairings::established_on.desc(), pairings::id.asc()))
+            }
+            (PairingSort::AgreementDeadline, false) => {
+                $query.order((pairings::agreement_deadline.asc(), pairings::id.asc()))
+            }
+            (PairingSort::AgreementDeadline, true) => {
+                $query.order((pairings::agreement_deadline.desc(), pairings::id.asc()))
+            }
+            (PairingSort::CreatedAt, false) => {
+                $query.order((pairings::created_at.asc(), pairings::id.asc()))
+            }
+            (PairingSort::CreatedAt, true) => {
+                $query.order((pairings::created_at.desc(), pairings::id.asc()))
+            }
+            (PairingSort::CountyCode, false) => {
+                $query.order((pairings::county_code.asc(), pairings::id.asc()))
+            }
+            (PairingSort::CountyCode, true) => {
+                $query.order((pairings::county_code.desc(), pairings::id.asc()))
+            }
+        }
+    }};
+}
+
 fn sorted_listing(
     conn: &mut DbConnection,
     filter: &PairingFilter,
@@ -362,33 +395,7 @@ fn sorted_listing(
     page: Option<PageRequest>,
 ) -> QueryResult<Vec<PairingListing>> {
     let query = filter_pairings!(listing_query!().into_boxed::<MultiBackend>(), filter);
-    let query = match (sort.field, sort.descending) {
-        (PairingSort::EstablishedOn, false) => {
-            query.order((pairings::established_on.asc(), pairings::id.asc()))
-        }
-        (PairingSort::EstablishedOn, true) => {
-            query.order((pairings::established_on.desc(), pairings::id.asc()))
-        }
-        (PairingSort::AgreementDeadline, false) => {
-            query.order((pairings::agreement_deadline.asc(), pairings::id.asc()))
-        }
-        (PairingSort::AgreementDeadline, true) => {
-            query.order((pairings::agreement_deadline.desc(), pairings::id.asc()))
-        }
-        (PairingSort::CreatedAt, false) => {
-            query.order((pairings::created_at.asc(), pairings::id.asc()))
-        }
-        (PairingSort::CreatedAt, true) => {
-            query.order((pairings::created_at.desc(), pairings::id.asc()))
-        }
-        (PairingSort::CountyCode, false) => {
-            query.order((pairings::county_code.asc(), pairings::id.asc()))
-        }
-        (PairingSort::CountyCode, true) => {
-            query.order((pairings::county_code.desc(), pairings::id.asc()))
-        }
-    };
-    let query = query.select(listing_select!());
+    let query = order_pairings!(query, sort).select(listing_select!());
     let rows: Vec<ListingColumns> = match page {
         Some(page) => query
             .limit(page.page_size())

@@ -333,6 +333,60 @@ impl TestApp {
     }
 }
 
+const CREDIT_ALPHABET: &[u8; 31] = b"0123456789ABCDEFGHJKLMNPQRTUWXY";
+
+/// A valid credit code of a provincial social group of Yunnan: organization code
+/// `MJ` + `n` with its GB 11714 check, then the GB 32100 check character.
+pub fn credit_code(n: u32) -> String {
+    let body = format!("MJ{n:06}");
+    let value11 = |b: u8| match b {
+        b'0'..=b'9' => u32::from(b - b'0'),
+        _ => u32::from(b - b'A') + 10,
+    };
+    let sum: u32 = body
+        .bytes()
+        .zip([3, 7, 9, 10, 5, 8, 4, 2])
+        .map(|(b, w)| value11(b) * w)
+        .sum();
+    let c9 = match 11 - sum % 11 {
+        10 => 'X',
+        11 => '0',
+        d => char::from(b'0' + u8::try_from(d).unwrap()),
+    };
+    let first17 = format!("51530000{body}{c9}");
+    let (mut weight, mut sum) = (1u32, 0u32);
+    for b in first17.bytes() {
+        let value = u32::try_from(CREDIT_ALPHABET.iter().position(|&c| c == b).unwrap()).unwrap();
+        sum += value * weight;
+        weight = weight * 3 % 31;
+    }
+    let c18 = char::from(CREDIT_ALPHABET[((31 - sum % 31) % 31) as usize]);
+    format!("{first17}{c18}")
+}
+
+impl TestApp {
+    /// Registers an active organization through the API (as the admin); returns its id.
+    pub fn create_organization(&self, name: &str, n: u32) -> String {
+        let body = serde_json::json!({
+            "name": name,
+            "credit_code": credit_code(n),
+            "org_type": "social_group",
+            "level": "provincial",
+            "sector": "charity",
+            "registration_region_code": "53",
+        });
+        let res = self.request(
+            "POST",
+            "/api/v1/organizations",
+            Some(&self.admin_token()),
+            Some(&body),
+            &[],
+        );
+        assert_eq!(res.status, 201, "create organization: {}", res.text);
+        res.json()["id"].as_str().unwrap().to_owned()
+    }
+}
+
 impl Drop for TestApp {
     fn drop(&mut self) {
         let handle = self.handle.clone();

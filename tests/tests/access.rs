@@ -63,7 +63,7 @@ fn total(app: &TestApp, token: &str, path: &str) -> i64 {
 
 /// One account of every role but the province admin's.
 fn everyone_else(app: &TestApp) -> Vec<(&'static str, TestUser)> {
-    let org = uuid::Uuid::now_v7().to_string();
+    let org = app.create_organization("测试社会组织", 1);
     vec![
         (
             "prefecture_officer",
@@ -423,7 +423,7 @@ fn fields_one_may_not_set_are_403_naming_them() {
     assert_forbidden_fields(&res, &["key_county"], "county officer, tags and key_county");
 
     // Everyone else tags nothing, and designates nothing.
-    let org = uuid::Uuid::now_v7().to_string();
+    let org = app.create_organization("测试社会组织", 1);
     for (role, user) in [
         (
             "prefecture_officer",

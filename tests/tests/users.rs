@@ -111,7 +111,7 @@ fn assert_invalid(res: &Response, field: &str, code: &str, what: &str) {
 fn admins_create_accounts_of_every_role() {
     let app = TestApp::spawn();
     let admin = app.admin_token();
-    let org = uuid::Uuid::now_v7().to_string();
+    let org = app.create_organization("测试社会组织", 1);
     for (username, role, extra) in [
         ("viewer.one", "viewer", json!({})),
         ("integration.one", "integration", json!({})),
@@ -391,7 +391,7 @@ fn the_same_username_created_at_once_is_created_once() {
 fn the_account_list_pages_and_filters() {
     let app = TestApp::spawn();
     let admin = app.admin_token();
-    let org = uuid::Uuid::now_v7().to_string();
+    let org = app.create_organization("测试社会组织", 1);
     for (username, role, display, extra) in [
         (
             "wuhua.one",
@@ -846,7 +846,8 @@ fn admins_reset_other_passwords_and_others_cannot() {
     let app = TestApp::spawn();
     let admin = app.admin_token();
     let user = app.create_user("viewer", None, None);
-    let stranger = app.create_user("org_user", None, Some(&uuid::Uuid::now_v7().to_string()));
+    let stranger_org = app.create_organization("另一社会组织", 2);
+    let stranger = app.create_user("org_user", None, Some(&stranger_org));
 
     // Someone else's password: as absent as a missing account.
     set_password(

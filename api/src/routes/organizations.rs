@@ -580,15 +580,14 @@ pub async fn update_organization(
             .map_err(|v| errors.push(FieldError::new("credit_code", v)))
             .ok()
     });
-    let phone = match patch.contact_phone.clone() {
-        Some(raw) => Some(match optional_text("contact_phone", raw, 40, &mut errors) {
-            Some(raw) => Phone::parse(&raw)
+    // Present (`Some`): the new phone, or `None` to clear it.
+    let phone = patch.contact_phone.clone().map(|raw| {
+        optional_text("contact_phone", raw, 40, &mut errors).and_then(|raw| {
+            Phone::parse(&raw)
                 .map_err(|v| errors.push(FieldError::new("contact_phone", v)))
-                .ok(),
-            None => None,
-        }),
-        None => None,
-    };
+                .ok()
+        })
+    });
     let supervising_unit = patch
         .supervising_unit
         .clone()
