@@ -8,6 +8,7 @@ pub mod journal;
 pub mod migrations;
 pub mod organizations;
 pub mod pairings;
+pub mod projects;
 pub mod regions;
 pub mod schema;
 pub mod seed;

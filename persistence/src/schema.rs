@@ -175,7 +175,64 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::dialect::{PortableTimestamp, PortableUuid};
+
+    projects (id) {
+        id -> PortableUuid,
+        organization_id -> PortableUuid,
+        county_code -> Text,
+        village_code -> Nullable<Text>,
+        title -> Text,
+        description -> Nullable<Text>,
+        category -> Text,
+        dimension -> Text,
+        status -> Text,
+        start_on -> Date,
+        end_on -> Nullable<Date>,
+        committed_fen -> BigInt,
+        disbursed_fen -> BigInt,
+        beneficiaries -> BigInt,
+        enterprise_name -> Nullable<Text>,
+        enterprise_credit_code -> Nullable<Text>,
+        in_county_library -> Bool,
+        brand -> Bool,
+        cancel_reason -> Nullable<Text>,
+        version -> Integer,
+        created_at -> PortableTimestamp,
+        updated_at -> PortableTimestamp,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::dialect::{PortableTimestamp, PortableUuid};
+
+    village_pairings (id) {
+        id -> PortableUuid,
+        organization_id -> PortableUuid,
+        village_code -> Text,
+        county_code -> Text,
+        enterprise_name -> Nullable<Text>,
+        enterprise_credit_code -> Nullable<Text>,
+        focus -> Text,
+        started_on -> Date,
+        ended_on -> Nullable<Date>,
+        status -> Text,
+        note -> Nullable<Text>,
+        end_reason -> Nullable<Text>,
+        version -> Integer,
+        created_at -> PortableTimestamp,
+        updated_at -> PortableTimestamp,
+    }
+}
+
 diesel::joinable!(users -> regions (region_code));
+diesel::joinable!(projects -> organizations (organization_id));
+diesel::joinable!(projects -> regions (county_code));
+diesel::joinable!(village_pairings -> organizations (organization_id));
+diesel::joinable!(village_pairings -> regions (village_code));
 diesel::joinable!(pairings -> organizations (organization_id));
 diesel::joinable!(pairings -> regions (county_code));
 
@@ -190,4 +247,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     organizations,
     pairings,
     pairing_requests,
+    projects,
+    village_pairings,
 );

@@ -1,0 +1,2 @@
+DROP TABLE village_pairings;
+DROP TABLE projects;
