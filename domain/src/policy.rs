@@ -50,6 +50,16 @@ pub enum Action {
     FilePairingRequest,
     /// Approve or reject an add/adjust request.
     DecidePairingRequest,
+    /// Read a project or a village pairing.
+    ReadProject,
+    /// Create or change a project (its status too), or create a village pairing.
+    WriteProject,
+    /// Put a project in (or out of) the county project library (县级项目库).
+    SetCountyLibrary,
+    /// Mark a project as a brand project (品牌项目).
+    SetBrand,
+    /// End a village pairing.
+    EndVillagePairing,
 }
 
 /// What it is done to.
@@ -75,6 +85,11 @@ pub enum Resource<'a> {
         county_code: &'a RegionCode,
     },
     PairingRequest {
+        organization_id: uuid::Uuid,
+        county_code: &'a RegionCode,
+    },
+    /// A project or a village pairing: whose it is, and in which county.
+    Project {
         organization_id: uuid::Uuid,
         county_code: &'a RegionCode,
     },
@@ -198,6 +213,53 @@ pub fn authorize(actor: Option<&Actor>, action: Action, resource: &Resource<'_>)
             },
         ) => {
             if admin {
+                Allow
+            } else if sees_pairing_details(actor, *organization_id, county_code) {
+                Forbidden
+            } else {
+                NotFound
+            }
+        }
+        (
+            Action::ReadProject,
+            Resource::Project {
+                organization_id,
+                county_code,
+            },
+        ) => allow_if(
+            sees_pairing_details(actor, *organization_id, county_code),
+            NotFound,
+        ),
+        (
+            Action::WriteProject,
+            Resource::Project {
+                organization_id,
+                county_code,
+            },
+        ) => {
+            if admin || is_own_organization(actor, *organization_id) {
+                Allow
+            } else if sees_pairing_details(actor, *organization_id, county_code) {
+                Forbidden
+            } else {
+                NotFound
+            }
+        }
+        (Action::SetCountyLibrary, Resource::Project { county_code, .. }) => allow_if(
+            admin || (actor.role == Role::CountyOfficer && actor.scope.covers_region(county_code)),
+            Forbidden,
+        ),
+        (Action::SetBrand, Resource::Project { .. }) => allow_if(admin, Forbidden),
+        (
+            Action::EndVillagePairing,
+            Resource::Project {
+                organization_id,
+                county_code,
+            },
+        ) => {
+            let county_officer =
+                actor.role == Role::CountyOfficer && actor.scope.covers_region(county_code);
+            if admin || county_officer || is_own_organization(actor, *organization_id) {
                 Allow
             } else if sees_pairing_details(actor, *organization_id, county_code) {
                 Forbidden
@@ -708,6 +770,38 @@ mod tests {
                 Forbidden,
             ],
         );
+    }
+
+    #[test]
+    #[rustfmt::skip]
+    fn the_role_table_for_projects_and_village_pairings() {
+        const MINE: uuid::Uuid = uuid::Uuid::from_u128(3);
+        let county = code("530102");
+        let far = code("530302");
+        let own = Resource::Project { organization_id: OTHER, county_code: &county };
+        let foreign_near = Resource::Project { organization_id: MINE, county_code: &county };
+        let foreign_far = Resource::Project { organization_id: MINE, county_code: &far };
+        //           anonymous        admin  prefecture county     org        viewer     integration
+        check(Action::ReadProject, own.clone(),
+            [Unauthenticated, Allow, Allow, Allow, Allow, Allow, Allow]);
+        check(Action::ReadProject, foreign_far.clone(),
+            [Unauthenticated, Allow, NotFound, NotFound, NotFound, Allow, Allow]);
+        check(Action::WriteProject, own.clone(),
+            [Unauthenticated, Allow, Forbidden, Forbidden, Allow, Forbidden, Forbidden]);
+        check(Action::WriteProject, foreign_near.clone(),
+            [Unauthenticated, Allow, Forbidden, Forbidden, NotFound, Forbidden, Forbidden]);
+        check(Action::WriteProject, foreign_far.clone(),
+            [Unauthenticated, Allow, NotFound, NotFound, NotFound, Forbidden, Forbidden]);
+        check(Action::SetCountyLibrary, own.clone(),
+            [Unauthenticated, Allow, Forbidden, Allow, Forbidden, Forbidden, Forbidden]);
+        check(Action::SetCountyLibrary, foreign_far.clone(),
+            [Unauthenticated, Allow, Forbidden, Forbidden, Forbidden, Forbidden, Forbidden]);
+        check(Action::SetBrand, own.clone(),
+            [Unauthenticated, Allow, Forbidden, Forbidden, Forbidden, Forbidden, Forbidden]);
+        check(Action::EndVillagePairing, own,
+            [Unauthenticated, Allow, Forbidden, Allow, Allow, Forbidden, Forbidden]);
+        check(Action::EndVillagePairing, foreign_far,
+            [Unauthenticated, Allow, NotFound, NotFound, NotFound, Forbidden, Forbidden]);
     }
 
     #[test]

@@ -15,6 +15,7 @@ pub mod operations;
 pub mod organizations;
 pub mod pairing_requests;
 pub mod pairings;
+pub mod projects;
 pub mod regions;
 pub mod users;
 
@@ -58,6 +59,13 @@ pub fn configure(cfg: &mut ServiceConfig) {
                 .service(pairing_requests::get_pairing_request)
                 .service(pairing_requests::approve_pairing_request)
                 .service(pairing_requests::reject_pairing_request)
+                .service(projects::list_projects)
+                .service(projects::create_project)
+                .service(projects::get_project)
+                .service(projects::update_project)
+                .service(projects::start_project)
+                .service(projects::complete_project)
+                .service(projects::cancel_project)
                 .service(exchange::import_pairings)
                 .service(exchange::export_pairings_csv)
                 .service(exchange::export_pairings_xlsx)
