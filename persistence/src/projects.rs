@@ -658,3 +658,34 @@ pub fn villages_helped(
         })
         .collect()
 }
+
+/// One village pairing with its village's names, in one query.
+pub fn find_village_pairing_listing(
+    conn: &mut DbConnection,
+    id: uuid::Uuid,
+) -> QueryResult<Option<VillagePairingListing>> {
+    let row = village_pairings::table
+        .inner_join(regions::table)
+        .inner_join(organizations::table)
+        .filter(village_pairings::id.eq(DbUuid(id)))
+        .select((
+            VillagePairingRow::as_select(),
+            regions::full_name,
+            regions::tags,
+            organizations::name,
+        ))
+        .first::<(VillagePairingRow, String, String, String)>(conn)
+        .optional()?;
+    row.map(|(row, village_full_name, tags, organization_name)| {
+        let county_code = row.county_code.clone();
+        Ok(VillagePairingListing {
+            pairing: VillagePairing::try_from(row)?,
+            county_code,
+            village_full_name,
+            village_tags: serde_json::from_str(&tags)
+                .map_err(|_| corrupt("region tags".to_owned()))?,
+            organization_name,
+        })
+    })
+    .transpose()
+}

@@ -18,6 +18,7 @@ pub mod pairings;
 pub mod projects;
 pub mod regions;
 pub mod users;
+pub mod village_pairings;
 
 pub const API_BASE: &str = "/api/v1";
 
@@ -66,6 +67,11 @@ pub fn configure(cfg: &mut ServiceConfig) {
                 .service(projects::start_project)
                 .service(projects::complete_project)
                 .service(projects::cancel_project)
+                .service(village_pairings::list_village_pairings)
+                .service(village_pairings::create_village_pairing)
+                .service(village_pairings::get_village_pairing)
+                .service(village_pairings::end_village_pairing)
+                .service(village_pairings::get_village_stats)
                 .service(exchange::import_pairings)
                 .service(exchange::export_pairings_csv)
                 .service(exchange::export_pairings_xlsx)
