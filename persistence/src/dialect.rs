@@ -100,6 +100,17 @@ macro_rules! insert_all {
     }};
 }
 
+/// The half-open range of digit codes that begin with `prefix` (`"5301"` →
+/// `("5301", "5302")`): compared as text it selects a region's descendants with a plain
+/// index range scan on either backend, where `LIKE 'prefix%'` would need a C collation.
+pub fn code_range(prefix: &str) -> (String, String) {
+    let next = prefix
+        .parse::<u64>()
+        .map(|n| format!("{:0width$}", n + 1, width = prefix.len()))
+        .unwrap_or_else(|_| format!("{prefix}\u{10ffff}"));
+    (prefix.to_owned(), next)
+}
+
 /// A UUID: `uuid` on PostgreSQL, hyphenated lower-case `TEXT` on SQLite.
 #[derive(Debug, Clone, Copy, SqlType, diesel::query_builder::QueryId)]
 #[diesel(postgres_type(oid = 2950, array_oid = 2951))]
@@ -234,6 +245,23 @@ impl FromSql<PortableTimestamp, MultiBackend> for DbTimestamp {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn code_ranges_hold_exactly_the_descendants() {
+        let (low, high) = code_range("5301");
+        assert_eq!((low.as_str(), high.as_str()), ("5301", "5302"));
+        for inside in ["5301", "530102", "530102001001", "530199"] {
+            assert!(low.as_str() <= inside && inside < high.as_str(), "{inside}");
+        }
+        for outside in ["5302", "530200", "5300", "53"] {
+            assert!(
+                !(low.as_str() <= outside && outside < high.as_str()),
+                "{outside}"
+            );
+        }
+        assert_eq!(code_range("5309").1, "5310");
+        assert_eq!(code_range("530199").1, "530200");
+    }
 
     #[test]
     fn patterns_escape_wildcards() {

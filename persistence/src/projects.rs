@@ -221,8 +221,8 @@ impl SortField for ProjectSort {
     }
 }
 
-/// The project filters and the caller's visibility, on any query with `projects`
-/// joined to its county's row of `regions`.
+/// The project filters and the caller's visibility, on any query over `projects`
+/// (none needs a join: the count runs on `projects` alone).
 macro_rules! filter_projects {
     ($query:expr, $visibility:expr, $filter:expr) => {{
         let filter: &ProjectFilter = $filter;
@@ -233,7 +233,10 @@ macro_rules! filter_projects {
                 query = query.filter(projects::organization_id.eq(DbUuid(*id)))
             }
             Visibility::Region(code) => {
-                query = query.filter(projects::county_code.like(format!("{}%", code.as_str())))
+                let (low, high) = crate::dialect::code_range(code.as_str());
+                query = query
+                    .filter(projects::county_code.ge(low))
+                    .filter(projects::county_code.lt(high))
             }
         }
         if let Some(id) = filter.organization_id {
@@ -243,7 +246,10 @@ macro_rules! filter_projects {
             query = query.filter(projects::county_code.eq(county.as_str().to_owned()));
         }
         if let Some(prefecture) = &filter.prefecture {
-            query = query.filter(regions::parent_code.eq(prefecture.as_str().to_owned()));
+            let (low, high) = crate::dialect::code_range(prefecture.as_str());
+            query = query
+                .filter(projects::county_code.ge(low))
+                .filter(projects::county_code.lt(high));
         }
         if let Some(village) = &filter.village {
             query = query.filter(projects::village_code.eq(village.as_str().to_owned()));
@@ -263,15 +269,23 @@ macro_rules! filter_projects {
         if let Some(library) = filter.in_county_library {
             query = query.filter(projects::in_county_library.eq(library));
         }
-        match filter.key_county {
-            Some(KeyCountyFilter::Any) => query = query.filter(regions::key_county.is_not_null()),
-            Some(KeyCountyFilter::National) => {
-                query = query.filter(regions::key_county.eq(KeyCounty::National.as_str()))
-            }
-            Some(KeyCountyFilter::Provincial) => {
-                query = query.filter(regions::key_county.eq(KeyCounty::Provincial.as_str()))
-            }
-            None => {}
+        // Key counties through a subquery of `regions` (aliased: the page joins
+        // `regions` for names), so that the count needs no join at all.
+        if let Some(key) = filter.key_county {
+            let designated = key_regions.field(regions::key_county);
+            let codes = key_regions.select(key_regions.field(regions::code));
+            query = match key {
+                KeyCountyFilter::Any => query
+                    .filter(projects::county_code.eq_any(codes.filter(designated.is_not_null()))),
+                KeyCountyFilter::National => query.filter(
+                    projects::county_code
+                        .eq_any(codes.filter(designated.eq(KeyCounty::National.as_str()))),
+                ),
+                KeyCountyFilter::Provincial => query.filter(
+                    projects::county_code
+                        .eq_any(codes.filter(designated.eq(KeyCounty::Provincial.as_str()))),
+                ),
+            };
         }
         if let Some(year) = filter.year {
             let (first, last) = (
@@ -285,6 +299,8 @@ macro_rules! filter_projects {
         query
     }};
 }
+
+diesel::alias!(regions as key_regions: KeyRegions);
 
 /// A project with the names a list shows beside it.
 #[derive(Debug, Clone)]
@@ -302,9 +318,7 @@ pub fn list_projects(
     page: PageRequest,
 ) -> QueryResult<Listed<ProjectListing>> {
     let total = filter_projects!(
-        projects::table
-            .inner_join(regions::table)
-            .into_boxed::<MultiBackend>(),
+        projects::table.into_boxed::<MultiBackend>(),
         visibility,
         filter
     )
