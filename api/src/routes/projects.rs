@@ -862,6 +862,7 @@ pub async fn update_project(
     security(("bearer" = [])),
     responses(
         (status = 200, description = "Started", body = ProjectBody),
+        (status = 400, description = "If-Match cannot be read", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Not yours to change", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such project, or not yours to see", body = Problem, content_type = "application/problem+json"),
