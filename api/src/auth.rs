@@ -363,3 +363,32 @@ impl FromRequest for MaybeAuthenticated {
         Box::pin(async move { authenticated.await.map(|a| MaybeAuthenticated(Some(a))) })
     }
 }
+
+/// Whose records an actor's lists show (DESIGN.md §5).
+pub fn visibility(actor: &Actor) -> persistence::Visibility {
+    use domain::identity::{Role, Scope};
+    match (&actor.role, &actor.scope) {
+        (Role::OrgUser, Scope::Organization(id)) => persistence::Visibility::Organization(*id),
+        (
+            Role::PrefectureOfficer | Role::CountyOfficer,
+            Scope::Prefecture(code) | Scope::County(code),
+        ) => persistence::Visibility::Region(code.clone()),
+        _ => persistence::Visibility::All,
+    }
+}
+
+/// The organization a new record is for: the one named, or an organization user's
+/// own; others must name one (422).
+pub fn acting_organization(
+    named: Option<uuid::Uuid>,
+    actor: &Actor,
+) -> Result<uuid::Uuid, ApiError> {
+    match (named, &actor.scope) {
+        (Some(id), _) => Ok(id),
+        (None, domain::identity::Scope::Organization(own)) => Ok(*own),
+        (None, _) => Err(ApiError::Validation(vec![domain::FieldError::new(
+            "organization_id",
+            domain::Violation::Required,
+        )])),
+    }
+}

@@ -17,6 +17,16 @@ pub mod users;
 pub use db::{Backend, DatabaseUrl, DbConnection, DbPool, MultiBackend};
 pub use error::PersistenceError;
 
+/// Whose records (requests, projects, village pairings) a caller may list: the
+/// province-wide roles all, an organization its own, an officer its region's.
+#[derive(Debug, Clone)]
+pub enum Visibility {
+    All,
+    Organization(uuid::Uuid),
+    /// Within this prefecture or county (by code prefix).
+    Region(domain::RegionCode),
+}
+
 /// A page of a list and the number of items across all pages.
 #[derive(Debug, Clone)]
 pub struct Listed<T> {

@@ -11,7 +11,7 @@ use domain::{KeyCounty, KeyCountyFilter, RegionCode};
 use crate::db::{DbConnection, MultiBackend};
 use crate::dialect::{DbTimestamp, DbUuid};
 use crate::schema::{organizations, pairing_requests, pairings, regions};
-use crate::Listed;
+use crate::{Listed, Visibility};
 
 /// A row of `pairings`, column for column.
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
@@ -532,15 +532,6 @@ pub fn find_request(
         .transpose()
 }
 
-/// Which requests a caller may see.
-#[derive(Debug, Clone)]
-pub enum RequestVisibility {
-    All,
-    Organization(uuid::Uuid),
-    /// Requests for counties within this region.
-    Region(RegionCode),
-}
-
 #[derive(Debug, Clone, Default)]
 pub struct RequestFilter {
     pub organization_id: Option<uuid::Uuid>,
@@ -567,16 +558,16 @@ impl SortField for RequestSort {
 }
 
 fn filtered_requests(
-    visibility: &RequestVisibility,
+    visibility: &Visibility,
     filter: &RequestFilter,
 ) -> pairing_requests::BoxedQuery<'static, MultiBackend> {
     let mut query = pairing_requests::table.into_boxed();
     match visibility {
-        RequestVisibility::All => {}
-        RequestVisibility::Organization(id) => {
+        Visibility::All => {}
+        Visibility::Organization(id) => {
             query = query.filter(pairing_requests::organization_id.eq(DbUuid(*id)))
         }
-        RequestVisibility::Region(code) => {
+        Visibility::Region(code) => {
             query = query.filter(pairing_requests::county_code.like(format!("{}%", code.as_str())))
         }
     }
@@ -597,7 +588,7 @@ fn filtered_requests(
 
 pub fn list_requests(
     conn: &mut DbConnection,
-    visibility: &RequestVisibility,
+    visibility: &Visibility,
     filter: &RequestFilter,
     sort: Sort<RequestSort>,
     page: PageRequest,

@@ -13,7 +13,7 @@ use domain::{KeyCounty, KeyCountyFilter, RegionCode, VillageTag};
 use crate::db::{DbConnection, MultiBackend};
 use crate::dialect::{DbTimestamp, DbUuid};
 use crate::schema::{organizations, projects, regions, village_pairings};
-use crate::Listed;
+use crate::{Listed, Visibility};
 
 fn corrupt(what: String) -> diesel::result::Error {
     diesel::result::Error::DeserializationError(what.into())
@@ -170,15 +170,6 @@ pub fn find_project(conn: &mut DbConnection, id: uuid::Uuid) -> QueryResult<Opti
         .optional()?
         .map(Project::try_from)
         .transpose()
-}
-
-/// Whose projects (or village pairings) a caller may list.
-#[derive(Debug, Clone)]
-pub enum Visibility {
-    All,
-    Organization(uuid::Uuid),
-    /// Within this prefecture or county (by code prefix).
-    Region(RegionCode),
 }
 
 #[derive(Debug, Clone, Default)]

@@ -4,12 +4,11 @@
 use actix_web::http::header;
 use actix_web::{get, post, web, HttpRequest, HttpResponse};
 use chrono::{DateTime, Utc};
-use domain::identity::{Role, Scope};
 use domain::pairing::{self, PairingRequest, RequestKind, RequestStatus};
 use domain::policy::{authorize, Action, Resource};
-use domain::{Actor, Changes, FieldError, RegionCode, Violation};
+use domain::{Changes, FieldError, RegionCode, Violation};
 use persistence::journal::{self, Entry, Written};
-use persistence::pairings::{self as store, RequestFilter, RequestSort, RequestVisibility};
+use persistence::pairings::{self as store, RequestFilter, RequestSort};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
@@ -106,18 +105,6 @@ fn resource(r: &PairingRequest) -> Resource<'_> {
     }
 }
 
-/// Which requests an actor's list shows.
-fn visibility(actor: &Actor) -> RequestVisibility {
-    match (&actor.role, &actor.scope) {
-        (Role::OrgUser, Scope::Organization(id)) => RequestVisibility::Organization(*id),
-        (
-            Role::PrefectureOfficer | Role::CountyOfficer,
-            Scope::Prefecture(code) | Scope::County(code),
-        ) => RequestVisibility::Region(code.clone()),
-        _ => RequestVisibility::All,
-    }
-}
-
 /// Filters of the request list.
 #[derive(Debug, IntoParams)]
 #[into_params(parameter_in = Query)]
@@ -169,7 +156,7 @@ pub async fn list_pairing_requests(
         kind: filter.kind,
         county: filter.county,
     };
-    let visibility = visibility(&auth.actor);
+    let visibility = auth::visibility(&auth.actor);
     let listed = state
         .db(move |conn| {
             Ok(store::list_requests(
@@ -213,16 +200,7 @@ pub async fn create_pairing_request(
     body: JsonBody<CreatePairingRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let body = body.0;
-    let organization_id = match (body.organization_id, &auth.actor.scope) {
-        (Some(id), _) => id,
-        (None, Scope::Organization(own)) => *own,
-        (None, _) => {
-            return Err(ApiError::Validation(vec![FieldError::new(
-                "organization_id",
-                Violation::Required,
-            )]));
-        }
-    };
+    let organization_id = auth::acting_organization(body.organization_id, &auth.actor)?;
     pairing::check_request(body.kind, body.from_pairing_id.is_some(), &body.document_no)?;
     let reason = body
         .reason

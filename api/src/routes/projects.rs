@@ -4,13 +4,12 @@
 use actix_web::http::header;
 use actix_web::{get, patch, post, web, HttpRequest, HttpResponse};
 use chrono::{DateTime, NaiveDate, Utc};
-use domain::identity::{Role, Scope};
 use domain::organization::OrgStatus;
 use domain::policy::{authorize, Action, Resource};
 use domain::project::{self, Dimension, Enterprise, Project, ProjectCategory, ProjectStatus};
 use domain::{Actor, Changes, FieldError, KeyCountyFilter, RegionCode, RegionLevel, Violation};
 use persistence::journal::{self, Entry, Written};
-use persistence::projects::{self as store, ProjectFilter, ProjectSort, Visibility};
+use persistence::projects::{self as store, ProjectFilter, ProjectSort};
 use persistence::DbConnection;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -172,18 +171,6 @@ pub struct CompleteProject {
 pub struct CancelProject {
     #[schema(min_length = 1, max_length = 500)]
     pub reason: String,
-}
-
-/// Whose projects an actor's lists show.
-pub fn visibility(actor: &Actor) -> Visibility {
-    match (&actor.role, &actor.scope) {
-        (Role::OrgUser, Scope::Organization(id)) => Visibility::Organization(*id),
-        (
-            Role::PrefectureOfficer | Role::CountyOfficer,
-            Scope::Prefecture(code) | Scope::County(code),
-        ) => Visibility::Region(code.clone()),
-        _ => Visibility::All,
-    }
 }
 
 fn resource(p: &Project) -> Resource<'_> {
@@ -473,7 +460,7 @@ pub async fn list_projects(
         key_county: q.key_county,
         year: q.year,
     };
-    let visibility = visibility(&auth.actor);
+    let visibility = auth::visibility(&auth.actor);
     let listed = state
         .db(move |conn| {
             Ok(store::list_projects(
@@ -517,16 +504,7 @@ pub async fn create_project(
     body: JsonBody<CreateProject>,
 ) -> Result<HttpResponse, ApiError> {
     let body = body.0;
-    let organization_id = match (body.organization_id, &auth.actor.scope) {
-        (Some(id), _) => id,
-        (None, Scope::Organization(own)) => *own,
-        (None, _) => {
-            return Err(ApiError::Validation(vec![FieldError::new(
-                "organization_id",
-                Violation::Required,
-            )]))
-        }
-    };
+    let organization_id = auth::acting_organization(body.organization_id, &auth.actor)?;
     let start_on = body.start_on.unwrap_or_else(today);
     project::check_project(
         &body.title,

@@ -7,7 +7,6 @@ use std::collections::{BTreeMap, HashMap};
 use actix_web::http::header;
 use actix_web::{get, post, web, HttpRequest, HttpResponse};
 use chrono::{DateTime, NaiveDate, Utc};
-use domain::identity::Scope;
 use domain::policy::{authorize, Action, Resource};
 use domain::project::{self, Enterprise, ProjectCategory, VillagePairing, VillagePairingStatus};
 use domain::{Changes, FieldError, RegionCode, RegionLevel, VillageTag, Violation};
@@ -23,7 +22,7 @@ use crate::extract::{
     etag, with_etag, IfMatch, JsonBody, ListFilter, ListQuery, PageParams, Paged, QueryReader,
 };
 use crate::routes::pairings::today;
-use crate::routes::projects::{check_can_start, visibility};
+use crate::routes::projects::check_can_start;
 use crate::state::AppState;
 
 /// The plan's target: villages helped.
@@ -208,7 +207,7 @@ pub async fn list_village_pairings(
         tag: q.tag,
         status: q.status,
     };
-    let visibility = visibility(&auth.actor);
+    let visibility = auth::visibility(&auth.actor);
     let listed = state
         .db(move |conn| {
             Ok(store::list_village_pairings(
@@ -253,16 +252,7 @@ pub async fn create_village_pairing(
     body: JsonBody<CreateVillagePairing>,
 ) -> Result<HttpResponse, ApiError> {
     let body = body.0;
-    let organization_id = match (body.organization_id, &auth.actor.scope) {
-        (Some(id), _) => id,
-        (None, Scope::Organization(own)) => *own,
-        (None, _) => {
-            return Err(ApiError::Validation(vec![FieldError::new(
-                "organization_id",
-                Violation::Required,
-            )]))
-        }
-    };
+    let organization_id = auth::acting_organization(body.organization_id, &auth.actor)?;
     let enterprise = Enterprise::parse(
         body.enterprise_name.as_deref(),
         body.enterprise_credit_code.as_deref(),
