@@ -199,6 +199,12 @@ fn illegal(from: ProjectStatus, action: &str) -> Refusal {
     )])
 }
 
+/// The longest reason for cancelling or ending, in characters.
+pub const REASON_MAX: usize = 500;
+
+/// The longest note on a village pairing, in characters.
+pub const NOTE_MAX: usize = 1000;
+
 /// `planned` → `in_progress`.
 pub fn start(status: ProjectStatus) -> Result<ProjectStatus, Refusal> {
     match status {
@@ -229,16 +235,17 @@ pub fn complete(
 /// `planned`/`in_progress` → `cancelled`, with a reason.
 pub fn cancel(status: ProjectStatus, reason: &str) -> Result<ProjectStatus, Refusal> {
     match status {
-        ProjectStatus::Planned | ProjectStatus::InProgress => {
-            if reason.trim().is_empty() {
-                Err(Refusal::Invalid(vec![FieldError::new(
-                    "reason",
-                    Violation::Required,
-                )]))
-            } else {
-                Ok(ProjectStatus::Cancelled)
-            }
-        }
+        ProjectStatus::Planned | ProjectStatus::InProgress => match reason.trim().chars().count() {
+            0 => Err(Refusal::Invalid(vec![FieldError::new(
+                "reason",
+                Violation::Required,
+            )])),
+            n if n > REASON_MAX => Err(Refusal::Invalid(vec![FieldError::new(
+                "reason",
+                Violation::TooLong { max: REASON_MAX },
+            )])),
+            _ => Ok(ProjectStatus::Cancelled),
+        },
         other => Err(illegal(other, "cancelled")),
     }
 }
@@ -291,8 +298,13 @@ pub fn end_village_pairing(
             "the end cannot be before the start",
         ));
     }
-    if reason.trim().is_empty() {
-        errors.push(FieldError::new("reason", Violation::Required));
+    match reason.trim().chars().count() {
+        0 => errors.push(FieldError::new("reason", Violation::Required)),
+        n if n > REASON_MAX => errors.push(FieldError::new(
+            "reason",
+            Violation::TooLong { max: REASON_MAX },
+        )),
+        _ => {}
     }
     if errors.is_empty() {
         Ok(VillagePairingStatus::Ended)
@@ -350,6 +362,14 @@ mod tests {
             "422:required_to_complete"
         );
         assert_eq!(outcome(cancel(ProjectStatus::Planned, " ")), "422:required");
+        assert_eq!(
+            outcome(cancel(ProjectStatus::Planned, &"因".repeat(501))),
+            "422:too_long"
+        );
+        assert_eq!(
+            outcome(cancel(ProjectStatus::Planned, &"因".repeat(500))),
+            "cancelled"
+        );
     }
 
     #[test]

@@ -319,6 +319,13 @@ fn project_changes(before: Option<&Project>, after: &Project) -> Changes {
         &before.map(|p| p.beneficiaries),
         &Some(after.beneficiaries),
     );
+    let enterprise_name =
+        |p: Option<&Project>| p.and_then(|p| p.enterprise.as_ref().map(|e| e.name.clone()));
+    c.compare(
+        "enterprise_name",
+        &enterprise_name(before),
+        &enterprise_name(Some(after)),
+    );
     c.compare(
         "enterprise_credit_code",
         &enterprise(before),

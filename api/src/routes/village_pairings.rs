@@ -271,6 +271,17 @@ pub async fn create_village_pairing(
         .note
         .map(|n| n.trim().to_owned())
         .filter(|n| !n.is_empty());
+    if note
+        .as_ref()
+        .is_some_and(|n| n.chars().count() > project::NOTE_MAX)
+    {
+        return Err(ApiError::Validation(vec![FieldError::new(
+            "note",
+            Violation::TooLong {
+                max: project::NOTE_MAX,
+            },
+        )]));
+    }
     let mut focus = body.focus;
     focus.sort();
     focus.dedup();
