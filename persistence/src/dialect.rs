@@ -111,6 +111,16 @@ pub fn code_range(prefix: &str) -> (String, String) {
     (prefix.to_owned(), next)
 }
 
+/// `column` holds a code beginning with `prefix`, as an index-friendly range (see
+/// `code_range`).
+#[macro_export]
+macro_rules! within_codes {
+    ($column:expr, $prefix:expr) => {{
+        let (low, high) = $crate::dialect::code_range($prefix);
+        $column.ge(low).and($column.lt(high))
+    }};
+}
+
 /// A UUID: `uuid` on PostgreSQL, hyphenated lower-case `TEXT` on SQLite.
 #[derive(Debug, Clone, Copy, SqlType, diesel::query_builder::QueryId)]
 #[diesel(postgres_type(oid = 2950, array_oid = 2951))]

@@ -262,7 +262,10 @@ fn filtered(filter: &OrganizationFilter) -> organizations::BoxedQuery<'static, M
         query = query.filter(diesel::dsl::exists(
             open()
                 .filter(pairings::organization_id.eq(organizations::id))
-                .filter(pairings::county_code.like(format!("{}%", prefecture.as_str()))),
+                .filter(crate::within_codes!(
+                    pairings::county_code,
+                    prefecture.as_str()
+                )),
         ));
     }
     query

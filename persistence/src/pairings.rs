@@ -568,7 +568,10 @@ fn filtered_requests(
             query = query.filter(pairing_requests::organization_id.eq(DbUuid(*id)))
         }
         Visibility::Region(code) => {
-            query = query.filter(pairing_requests::county_code.like(format!("{}%", code.as_str())))
+            query = query.filter(crate::within_codes!(
+                pairing_requests::county_code,
+                code.as_str()
+            ))
         }
     }
     if let Some(id) = filter.organization_id {

@@ -224,10 +224,7 @@ macro_rules! filter_projects {
                 query = query.filter(projects::organization_id.eq(DbUuid(*id)))
             }
             Visibility::Region(code) => {
-                let (low, high) = crate::dialect::code_range(code.as_str());
-                query = query
-                    .filter(projects::county_code.ge(low))
-                    .filter(projects::county_code.lt(high))
+                query = query.filter(crate::within_codes!(projects::county_code, code.as_str()));
             }
         }
         if let Some(id) = filter.organization_id {
@@ -237,10 +234,10 @@ macro_rules! filter_projects {
             query = query.filter(projects::county_code.eq(county.as_str().to_owned()));
         }
         if let Some(prefecture) = &filter.prefecture {
-            let (low, high) = crate::dialect::code_range(prefecture.as_str());
-            query = query
-                .filter(projects::county_code.ge(low))
-                .filter(projects::county_code.lt(high));
+            query = query.filter(crate::within_codes!(
+                projects::county_code,
+                prefecture.as_str()
+            ));
         }
         if let Some(village) = &filter.village {
             query = query.filter(projects::village_code.eq(village.as_str().to_owned()));
@@ -545,8 +542,10 @@ macro_rules! filter_village_pairings {
                 query = query.filter(village_pairings::organization_id.eq(DbUuid(*id)))
             }
             Visibility::Region(code) => {
-                query =
-                    query.filter(village_pairings::county_code.like(format!("{}%", code.as_str())))
+                query = query.filter(crate::within_codes!(
+                    village_pairings::county_code,
+                    code.as_str()
+                ))
             }
         }
         if let Some(id) = filter.organization_id {
@@ -556,8 +555,10 @@ macro_rules! filter_village_pairings {
             query = query.filter(village_pairings::county_code.eq(county.as_str().to_owned()));
         }
         if let Some(prefecture) = &filter.prefecture {
-            query = query
-                .filter(village_pairings::county_code.like(format!("{}%", prefecture.as_str())));
+            query = query.filter(crate::within_codes!(
+                village_pairings::county_code,
+                prefecture.as_str()
+            ));
         }
         if let Some(village) = &filter.village {
             query = query.filter(village_pairings::village_code.eq(village.as_str().to_owned()));

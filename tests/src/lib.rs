@@ -335,9 +335,16 @@ impl TestApp {
 
 const CREDIT_ALPHABET: &[u8; 31] = b"0123456789ABCDEFGHJKLMNPQRTUWXY";
 
-/// A valid credit code of a provincial social group of Yunnan: organization code
-/// `MJ` + `n` with its GB 11714 check, then the GB 32100 check character.
+/// A valid credit code of a provincial social group of Yunnan (`51530000…`).
 pub fn credit_code(n: u32) -> String {
+    credit_code_with("51530000", n)
+}
+
+/// A valid credit code: `prefix` (8 characters: department, kind, division), an
+/// organization code `MJ` + `n` as 6 digits with its GB 11714 check, and the GB 32100
+/// check character.
+pub fn credit_code_with(prefix: &str, n: u32) -> String {
+    assert_eq!(prefix.len(), 8);
     let body = format!("MJ{n:06}");
     let value11 = |b: u8| match b {
         b'0'..=b'9' => u32::from(b - b'0'),
@@ -353,7 +360,7 @@ pub fn credit_code(n: u32) -> String {
         11 => '0',
         d => char::from(b'0' + u8::try_from(d).unwrap()),
     };
-    let first17 = format!("51530000{body}{c9}");
+    let first17 = format!("{prefix}{body}{c9}");
     let (mut weight, mut sum) = (1u32, 0u32);
     for b in first17.bytes() {
         let value = u32::try_from(CREDIT_ALPHABET.iter().position(|&c| c == b).unwrap()).unwrap();

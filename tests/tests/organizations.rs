@@ -6,51 +6,11 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a panic is a failure report
 
 use serde_json::{json, Value};
-use tests::{Response, TestApp};
+use tests::{credit_code as code, credit_code_with as credit_code, Response, TestApp};
 
 const ORGS: &str = "/api/v1/organizations";
 
 // --- Credit codes ---------------------------------------------------------------
-
-/// The unified social credit code alphabet (GB 32100-2015), in value order.
-const ALPHABET: &[u8; 31] = b"0123456789ABCDEFGHJKLMNPQRTUWXY";
-
-/// A valid credit code: `prefix` (8 characters: department, kind, division), an
-/// organization code `MJ` + `n` as 6 digits with its GB 11714 check, and the
-/// GB 32100 check character.
-fn credit_code(prefix: &str, n: u32) -> String {
-    assert_eq!(prefix.len(), 8);
-    let body = format!("MJ{n:06}");
-    let value11 = |b: u8| match b {
-        b'0'..=b'9' => u32::from(b - b'0'),
-        _ => u32::from(b - b'A') + 10,
-    };
-    let sum: u32 = body
-        .bytes()
-        .zip([3, 7, 9, 10, 5, 8, 4, 2])
-        .map(|(b, w)| value11(b) * w)
-        .sum();
-    let c9 = match 11 - sum % 11 {
-        10 => 'X',
-        11 => '0',
-        d => char::from(b'0' + u8::try_from(d).unwrap()),
-    };
-    let first17 = format!("{prefix}{body}{c9}");
-    let mut weight = 1u32;
-    let mut sum = 0u32;
-    for b in first17.bytes() {
-        let value = u32::try_from(ALPHABET.iter().position(|&c| c == b).unwrap()).unwrap();
-        sum += value * weight;
-        weight = weight * 3 % 31;
-    }
-    let c18 = char::from(ALPHABET[((31 - sum % 31) % 31) as usize]);
-    format!("{first17}{c18}")
-}
-
-/// A social group registered with the province.
-fn code(n: u32) -> String {
-    credit_code("51530000", n)
-}
 
 #[test]
 fn the_test_generator_agrees_with_the_known_samples() {

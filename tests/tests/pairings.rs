@@ -7,7 +7,7 @@
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use serde_json::{json, Value};
-use tests::{Response, TestApp};
+use tests::{credit_code as code, Response, TestApp};
 
 const PAIRINGS: &str = "/api/v1/pairings";
 const COUNTY: &str = "530102";
@@ -56,38 +56,6 @@ fn the_test_calendar_is_right() {
 }
 
 // --- Helpers --------------------------------------------------------------------
-
-const ALPHABET: &[u8; 31] = b"0123456789ABCDEFGHJKLMNPQRTUWXY";
-
-/// A valid credit code of a provincial social group: organization code `MJ` + `n`
-/// with its GB 11714 check, then the GB 32100 check character.
-fn code(n: u32) -> String {
-    let prefix = "51530000";
-    let body = format!("MJ{n:06}");
-    let value11 = |b: u8| match b {
-        b'0'..=b'9' => u32::from(b - b'0'),
-        _ => u32::from(b - b'A') + 10,
-    };
-    let sum: u32 = body
-        .bytes()
-        .zip([3, 7, 9, 10, 5, 8, 4, 2])
-        .map(|(b, w)| value11(b) * w)
-        .sum();
-    let c9 = match 11 - sum % 11 {
-        10 => 'X',
-        11 => '0',
-        d => char::from(b'0' + u8::try_from(d).unwrap()),
-    };
-    let first17 = format!("{prefix}{body}{c9}");
-    let (mut weight, mut sum) = (1u32, 0u32);
-    for b in first17.bytes() {
-        let value = u32::try_from(ALPHABET.iter().position(|&c| c == b).unwrap()).unwrap();
-        sum += value * weight;
-        weight = weight * 3 % 31;
-    }
-    let c18 = char::from(ALPHABET[((31 - sum % 31) % 31) as usize]);
-    format!("{first17}{c18}")
-}
 
 /// Registers an organization; returns its id.
 fn organization(app: &TestApp, admin: &str, name: &str, n: u32) -> String {
