@@ -5,6 +5,7 @@ pub mod change;
 mod code_enum;
 pub mod i18n;
 pub mod identity;
+pub mod liaison;
 pub mod listing;
 pub mod organization;
 pub mod pairing;

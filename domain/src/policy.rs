@@ -60,6 +60,10 @@ pub enum Action {
     SetBrand,
     /// End a village pairing.
     EndVillagePairing,
+    /// Read liaison officers (any signed-in account).
+    ReadLiaisons,
+    /// Name, change or retire the liaison of a region.
+    WriteLiaison,
 }
 
 /// What it is done to.
@@ -75,6 +79,7 @@ pub enum Resource<'a> {
     },
     AuditLog,
     EventFeed,
+    Liaisons,
     Organizations,
     Organization {
         id: uuid::Uuid,
@@ -267,6 +272,17 @@ pub fn authorize(actor: Option<&Actor>, action: Action, resource: &Resource<'_>)
                 NotFound
             }
         }
+        (Action::ReadLiaisons, Resource::Liaisons) => Allow,
+        // A prefecture officer names its prefecture's liaisons and its counties'; a
+        // county officer its county's.
+        (Action::WriteLiaison, Resource::Region { code, level }) => allow_if(
+            admin
+                || (actor.role == Role::PrefectureOfficer && actor.scope.covers_region(code))
+                || (actor.role == Role::CountyOfficer
+                    && *level == RegionLevel::County
+                    && actor.scope.covers_region(code)),
+            Forbidden,
+        ),
         // An action asked of a resource it does not apply to is a bug in the caller:
         // refuse it.
         _ => Forbidden,
@@ -802,6 +818,23 @@ mod tests {
             [Unauthenticated, Allow, Forbidden, Allow, Allow, Forbidden, Forbidden]);
         check(Action::EndVillagePairing, foreign_far,
             [Unauthenticated, Allow, NotFound, NotFound, NotFound, Forbidden, Forbidden]);
+    }
+
+    #[test]
+    #[rustfmt::skip]
+    fn the_role_table_for_liaisons() {
+        let prefecture = code("5301");
+        let county = code("530102");
+        let far = code("530302");
+        //           anonymous        admin  prefecture county     org        viewer     integration
+        check(Action::ReadLiaisons, Resource::Liaisons,
+            [Unauthenticated, Allow, Allow, Allow, Allow, Allow, Allow]);
+        check(Action::WriteLiaison, Resource::Region { code: &prefecture, level: RegionLevel::Prefecture },
+            [Unauthenticated, Allow, Allow, Forbidden, Forbidden, Forbidden, Forbidden]);
+        check(Action::WriteLiaison, Resource::Region { code: &county, level: RegionLevel::County },
+            [Unauthenticated, Allow, Allow, Allow, Forbidden, Forbidden, Forbidden]);
+        check(Action::WriteLiaison, Resource::Region { code: &far, level: RegionLevel::County },
+            [Unauthenticated, Allow, Forbidden, Forbidden, Forbidden, Forbidden, Forbidden]);
     }
 
     #[test]

@@ -105,6 +105,9 @@ fn zh_expected(expected: &str) -> &str {
         "a mainland mobile (13812345678) or a landline with its area code (0871-65123456)" => {
             "手机号（如 13812345678）或带区号的固定电话（如 0871-65123456）"
         }
+        "an e-mail address such as liaison@example.gov.cn" => {
+            "电子邮箱地址（如 liaison@example.gov.cn）"
+        }
         other => other,
     }
 }

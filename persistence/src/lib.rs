@@ -5,6 +5,7 @@ pub mod db;
 pub mod dialect;
 pub mod error;
 pub mod journal;
+pub mod liaisons;
 pub mod migrations;
 pub mod organizations;
 pub mod pairings;

@@ -249,4 +249,26 @@ diesel::allow_tables_to_appear_in_same_query!(
     pairing_requests,
     projects,
     village_pairings,
+    liaisons,
 );
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::dialect::{PortableTimestamp, PortableUuid};
+
+    liaisons (id) {
+        id -> PortableUuid,
+        region_code -> Text,
+        department -> Text,
+        name -> Text,
+        position -> Nullable<Text>,
+        phone -> Text,
+        email -> Nullable<Text>,
+        active -> Bool,
+        version -> Integer,
+        created_at -> PortableTimestamp,
+        updated_at -> PortableTimestamp,
+    }
+}
+
+diesel::joinable!(liaisons -> regions (region_code));

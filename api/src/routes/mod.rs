@@ -11,6 +11,7 @@ pub mod auth;
 pub mod counties;
 pub mod exchange;
 pub mod journal;
+pub mod liaisons;
 pub mod operations;
 pub mod organizations;
 pub mod pairing_requests;
@@ -72,6 +73,11 @@ pub fn configure(cfg: &mut ServiceConfig) {
                 .service(village_pairings::get_village_pairing)
                 .service(village_pairings::end_village_pairing)
                 .service(village_pairings::get_village_stats)
+                .service(liaisons::list_liaisons)
+                .service(liaisons::create_liaison)
+                .service(liaisons::list_missing_liaisons)
+                .service(liaisons::get_liaison)
+                .service(liaisons::update_liaison)
                 .service(exchange::import_pairings)
                 .service(exchange::export_pairings_csv)
                 .service(exchange::export_pairings_xlsx)
