@@ -10,6 +10,7 @@ pub mod listing;
 pub mod organization;
 pub mod pairing;
 pub mod pairing_import;
+pub mod party;
 pub mod policy;
 pub mod project;
 pub mod region;

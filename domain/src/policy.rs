@@ -50,9 +50,11 @@ pub enum Action {
     FilePairingRequest,
     /// Approve or reject an add/adjust request.
     DecidePairingRequest,
-    /// Read a project or a village pairing.
+    /// Read an organization's work in a county: a project, a village pairing, a party
+    /// pairing and its activities.
     ReadProject,
-    /// Create or change a project (its status too), or create a village pairing.
+    /// Create or change that work (a project and its status, a village pairing, a
+    /// party pairing, an activity).
     WriteProject,
     /// Put a project in (or out of) the county project library (县级项目库).
     SetCountyLibrary,
@@ -64,6 +66,10 @@ pub enum Action {
     ReadLiaisons,
     /// Name, change or retire the liaison of a region.
     WriteLiaison,
+    /// Read party organizations (any signed-in account).
+    ReadPartyOrganizations,
+    /// Register an organization's party organization.
+    WritePartyOrganization,
 }
 
 /// What it is done to.
@@ -273,6 +279,10 @@ pub fn authorize(actor: Option<&Actor>, action: Action, resource: &Resource<'_>)
             }
         }
         (Action::ReadLiaisons, Resource::Liaisons) => Allow,
+        (Action::ReadPartyOrganizations, Resource::Organizations) => Allow,
+        (Action::WritePartyOrganization, Resource::Organization { id }) => {
+            allow_if(admin || is_own_organization(actor, *id), Forbidden)
+        }
         // A prefecture officer names its prefecture's liaisons and its counties'; a
         // county officer its county's.
         (Action::WriteLiaison, Resource::Region { code, level }) => allow_if(
@@ -829,6 +839,12 @@ mod tests {
         //           anonymous        admin  prefecture county     org        viewer     integration
         check(Action::ReadLiaisons, Resource::Liaisons,
             [Unauthenticated, Allow, Allow, Allow, Allow, Allow, Allow]);
+        check(Action::ReadPartyOrganizations, Resource::Organizations,
+            [Unauthenticated, Allow, Allow, Allow, Allow, Allow, Allow]);
+        check(Action::WritePartyOrganization, Resource::Organization { id: OTHER },
+            [Unauthenticated, Allow, Forbidden, Forbidden, Allow, Forbidden, Forbidden]);
+        check(Action::WritePartyOrganization, Resource::Organization { id: ME },
+            [Unauthenticated, Allow, Forbidden, Forbidden, Forbidden, Forbidden, Forbidden]);
         check(Action::WriteLiaison, Resource::Region { code: &prefecture, level: RegionLevel::Prefecture },
             [Unauthenticated, Allow, Allow, Forbidden, Forbidden, Forbidden, Forbidden]);
         check(Action::WriteLiaison, Resource::Region { code: &county, level: RegionLevel::County },

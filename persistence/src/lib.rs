@@ -9,6 +9,7 @@ pub mod liaisons;
 pub mod migrations;
 pub mod organizations;
 pub mod pairings;
+pub mod party;
 pub mod projects;
 pub mod regions;
 pub mod schema;

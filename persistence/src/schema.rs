@@ -236,6 +236,67 @@ diesel::joinable!(village_pairings -> regions (village_code));
 diesel::joinable!(pairings -> organizations (organization_id));
 diesel::joinable!(pairings -> regions (county_code));
 
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::dialect::{PortableTimestamp, PortableUuid};
+
+    party_organizations (id) {
+        id -> PortableUuid,
+        organization_id -> PortableUuid,
+        name -> Text,
+        kind -> Text,
+        members -> Integer,
+        secretary_name -> Text,
+        established_on -> Date,
+        version -> Integer,
+        created_at -> PortableTimestamp,
+        updated_at -> PortableTimestamp,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::dialect::{PortableTimestamp, PortableUuid};
+
+    party_pairings (id) {
+        id -> PortableUuid,
+        party_organization_id -> PortableUuid,
+        organization_id -> PortableUuid,
+        village_code -> Text,
+        county_code -> Text,
+        branch_name -> Text,
+        signed_on -> Date,
+        status -> Text,
+        ended_on -> Nullable<Date>,
+        goals -> Nullable<Text>,
+        version -> Integer,
+        created_at -> PortableTimestamp,
+        updated_at -> PortableTimestamp,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::dialect::{PortableTimestamp, PortableUuid};
+
+    party_activities (id) {
+        id -> PortableUuid,
+        party_pairing_id -> PortableUuid,
+        kind -> Text,
+        held_on -> Date,
+        title -> Text,
+        participants -> Integer,
+        summary -> Nullable<Text>,
+        created_by -> Nullable<PortableUuid>,
+        created_at -> PortableTimestamp,
+    }
+}
+
+diesel::joinable!(party_pairings -> party_organizations (party_organization_id));
+diesel::joinable!(party_pairings -> regions (village_code));
+diesel::joinable!(party_pairings -> organizations (organization_id));
+diesel::joinable!(party_activities -> party_pairings (party_pairing_id));
+
 diesel::allow_tables_to_appear_in_same_query!(
     regions,
     users,
@@ -250,6 +311,9 @@ diesel::allow_tables_to_appear_in_same_query!(
     projects,
     village_pairings,
     liaisons,
+    party_organizations,
+    party_pairings,
+    party_activities,
 );
 
 diesel::table! {

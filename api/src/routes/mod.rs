@@ -16,6 +16,7 @@ pub mod operations;
 pub mod organizations;
 pub mod pairing_requests;
 pub mod pairings;
+pub mod party;
 pub mod projects;
 pub mod regions;
 pub mod users;
@@ -78,6 +79,16 @@ pub fn configure(cfg: &mut ServiceConfig) {
                 .service(liaisons::list_missing_liaisons)
                 .service(liaisons::get_liaison)
                 .service(liaisons::update_liaison)
+                .service(party::list_party_organizations)
+                .service(party::create_party_organization)
+                .service(party::get_party_organization)
+                .service(party::list_party_pairings)
+                .service(party::create_party_pairing)
+                .service(party::get_party_pairing)
+                .service(party::end_party_pairing)
+                .service(party::create_party_activity)
+                .service(party::list_party_activities)
+                .service(party::get_party_stats)
                 .service(exchange::import_pairings)
                 .service(exchange::export_pairings_csv)
                 .service(exchange::export_pairings_xlsx)
