@@ -70,6 +70,12 @@ pub enum Action {
     ReadPartyOrganizations,
     /// Register an organization's party organization.
     WritePartyOrganization,
+    /// Submit a typical case for an organization.
+    SubmitCase,
+    /// Publish a typical case.
+    PublishCase,
+    /// Record a commendation or a violation.
+    WriteSupervision,
 }
 
 /// What it is done to.
@@ -280,6 +286,11 @@ pub fn authorize(actor: Option<&Actor>, action: Action, resource: &Resource<'_>)
         }
         (Action::ReadLiaisons, Resource::Liaisons) => Allow,
         (Action::ReadPartyOrganizations, Resource::Organizations) => Allow,
+        (Action::SubmitCase, Resource::Organization { id }) => {
+            allow_if(admin || is_own_organization(actor, *id), Forbidden)
+        }
+        (Action::PublishCase, Resource::Project { .. }) => allow_if(admin, Forbidden),
+        (Action::WriteSupervision, Resource::Organizations) => allow_if(admin, Forbidden),
         (Action::WritePartyOrganization, Resource::Organization { id }) => {
             allow_if(admin || is_own_organization(actor, *id), Forbidden)
         }
@@ -844,6 +855,12 @@ mod tests {
         check(Action::WritePartyOrganization, Resource::Organization { id: OTHER },
             [Unauthenticated, Allow, Forbidden, Forbidden, Allow, Forbidden, Forbidden]);
         check(Action::WritePartyOrganization, Resource::Organization { id: ME },
+            [Unauthenticated, Allow, Forbidden, Forbidden, Forbidden, Forbidden, Forbidden]);
+        check(Action::SubmitCase, Resource::Organization { id: OTHER },
+            [Unauthenticated, Allow, Forbidden, Forbidden, Allow, Forbidden, Forbidden]);
+        check(Action::PublishCase, Resource::Project { organization_id: OTHER, county_code: &county },
+            [Unauthenticated, Allow, Forbidden, Forbidden, Forbidden, Forbidden, Forbidden]);
+        check(Action::WriteSupervision, Resource::Organizations,
             [Unauthenticated, Allow, Forbidden, Forbidden, Forbidden, Forbidden, Forbidden]);
         check(Action::WriteLiaison, Resource::Region { code: &prefecture, level: RegionLevel::Prefecture },
             [Unauthenticated, Allow, Allow, Forbidden, Forbidden, Forbidden, Forbidden]);

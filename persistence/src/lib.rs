@@ -14,6 +14,7 @@ pub mod projects;
 pub mod regions;
 pub mod schema;
 pub mod seed;
+pub mod supervision;
 pub mod users;
 
 pub use db::{Backend, DatabaseUrl, DbConnection, DbPool, MultiBackend};

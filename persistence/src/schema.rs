@@ -297,6 +297,43 @@ diesel::joinable!(party_pairings -> regions (village_code));
 diesel::joinable!(party_pairings -> organizations (organization_id));
 diesel::joinable!(party_activities -> party_pairings (party_pairing_id));
 
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::dialect::{PortableTimestamp, PortableUuid};
+
+    cases (id) {
+        id -> PortableUuid,
+        organization_id -> PortableUuid,
+        title -> Text,
+        summary -> Text,
+        body -> Text,
+        county_code -> Text,
+        project_id -> Nullable<PortableUuid>,
+        status -> Text,
+        published_on -> Nullable<Date>,
+        channel -> Nullable<Text>,
+        version -> Integer,
+        created_at -> PortableTimestamp,
+        updated_at -> PortableTimestamp,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::dialect::{PortableTimestamp, PortableUuid};
+
+    supervision_records (id) {
+        id -> PortableUuid,
+        organization_id -> PortableUuid,
+        kind -> Text,
+        document_no -> Text,
+        decided_on -> Date,
+        description -> Text,
+        suspend -> Bool,
+        created_at -> PortableTimestamp,
+    }
+}
+
 diesel::allow_tables_to_appear_in_same_query!(
     regions,
     users,
@@ -314,6 +351,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     party_organizations,
     party_pairings,
     party_activities,
+    cases,
+    supervision_records,
 );
 
 diesel::table! {

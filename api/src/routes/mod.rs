@@ -19,6 +19,7 @@ pub mod pairings;
 pub mod party;
 pub mod projects;
 pub mod regions;
+pub mod supervision;
 pub mod users;
 pub mod village_pairings;
 
@@ -89,6 +90,12 @@ pub fn configure(cfg: &mut ServiceConfig) {
                 .service(party::create_party_activity)
                 .service(party::list_party_activities)
                 .service(party::get_party_stats)
+                .service(supervision::list_cases)
+                .service(supervision::create_case)
+                .service(supervision::get_case)
+                .service(supervision::publish_case)
+                .service(supervision::list_supervision_records)
+                .service(supervision::create_supervision_record)
                 .service(exchange::import_pairings)
                 .service(exchange::export_pairings_csv)
                 .service(exchange::export_pairings_xlsx)

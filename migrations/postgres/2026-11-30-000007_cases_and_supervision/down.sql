@@ -1,0 +1,2 @@
+DROP TABLE supervision_records;
+DROP TABLE cases;
