@@ -36,6 +36,7 @@ default and English with `Accept-Language: en`. Send `X-Request-Id` to trace a r
         (name = "party", description = "双百结对共建: party organizations paired with village party branches"),
         (name = "cases", description = "典型案例: typical cases, published by the province"),
         (name = "supervision", description = "表扬通报、查处: commendations and violations"),
+        (name = "reports", description = "Half-year and annual reports, their due dates and who still owes one"),
         (name = "stats", description = "Progress against the plan's targets"),
         (name = "exchange", description = "The pairing list as spreadsheets: import and export"),
         (name = "regions", description = "Yunnan's administrative divisions (行政区划), province to village"),

@@ -14,6 +14,7 @@ pub mod party;
 pub mod policy;
 pub mod project;
 pub mod region;
+pub mod report;
 pub mod supervision;
 pub mod validation;
 

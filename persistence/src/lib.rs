@@ -12,6 +12,7 @@ pub mod pairings;
 pub mod party;
 pub mod projects;
 pub mod regions;
+pub mod reports;
 pub mod schema;
 pub mod seed;
 pub mod supervision;

@@ -303,3 +303,29 @@ pub fn list_organizations(
         .collect::<QueryResult<Vec<_>>>()?;
     Ok(Listed { items, total })
 }
+
+/// Every organization's id, name, level and status (for the outstanding reports).
+pub fn organization_levels(
+    conn: &mut DbConnection,
+) -> QueryResult<Vec<(uuid::Uuid, String, OrgLevel, OrgStatus)>> {
+    let rows: Vec<(DbUuid, String, String, String)> = organizations::table
+        .order(organizations::name)
+        .select((
+            organizations::id,
+            organizations::name,
+            organizations::level,
+            organizations::status,
+        ))
+        .load(conn)?;
+    rows.into_iter()
+        .map(|(id, name, level, status)| {
+            let level = level
+                .parse::<OrgLevel>()
+                .map_err(|_| corrupt(format!("organization {} level", id.0)))?;
+            let status = status
+                .parse::<OrgStatus>()
+                .map_err(|_| corrupt(format!("organization {} status", id.0)))?;
+            Ok((id.0, name, level, status))
+        })
+        .collect()
+}

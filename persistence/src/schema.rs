@@ -334,6 +334,25 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::dialect::{PortableTimestamp, PortableUuid};
+
+    reports (id) {
+        id -> PortableUuid,
+        kind -> Text,
+        subject -> Text,
+        period -> Text,
+        status -> Text,
+        sections -> Text,
+        submitted_at -> Nullable<PortableTimestamp>,
+        due_on -> Date,
+        version -> Integer,
+        created_at -> PortableTimestamp,
+        updated_at -> PortableTimestamp,
+    }
+}
+
 diesel::allow_tables_to_appear_in_same_query!(
     regions,
     users,
@@ -353,6 +372,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     party_activities,
     cases,
     supervision_records,
+    reports,
 );
 
 diesel::table! {

@@ -273,3 +273,42 @@ fn the_missing_list_shrinks_as_liaisons_are_named() {
     assert_eq!(wuhua["level"], "county");
     assert!(!after.iter().any(|r| r["region_code"] == "5301"));
 }
+
+#[test]
+fn concurrent_namings_leave_exactly_one_active_liaison() {
+    let app = TestApp::spawn();
+    let admin = app.admin_token();
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..4)
+            .map(|i| {
+                let (app, admin) = (&app, &admin);
+                scope.spawn(move || {
+                    name(app, admin, "530102", "civil_affairs", &format!("联络员{i}")).status
+                })
+            })
+            .collect();
+        for handle in handles {
+            assert_eq!(handle.join().unwrap(), 201);
+        }
+    });
+    let all = app
+        .request(
+            "GET",
+            "/api/v1/liaisons?region_code=530102&department=civil_affairs",
+            Some(&admin),
+            None,
+            &[],
+        )
+        .json();
+    assert_eq!(all["total"], 4);
+    let active = app
+        .request(
+            "GET",
+            "/api/v1/liaisons?region_code=530102&department=civil_affairs&active=true",
+            Some(&admin),
+            None,
+            &[],
+        )
+        .json();
+    assert_eq!(active["total"], 1, "{active}");
+}

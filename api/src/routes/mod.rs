@@ -19,6 +19,7 @@ pub mod pairings;
 pub mod party;
 pub mod projects;
 pub mod regions;
+pub mod reports;
 pub mod supervision;
 pub mod users;
 pub mod village_pairings;
@@ -96,6 +97,12 @@ pub fn configure(cfg: &mut ServiceConfig) {
                 .service(supervision::publish_case)
                 .service(supervision::list_supervision_records)
                 .service(supervision::create_supervision_record)
+                .service(reports::list_reports)
+                .service(reports::create_report)
+                .service(reports::list_outstanding_reports)
+                .service(reports::get_report)
+                .service(reports::update_report)
+                .service(reports::submit_report)
                 .service(exchange::import_pairings)
                 .service(exchange::export_pairings_csv)
                 .service(exchange::export_pairings_xlsx)
