@@ -518,3 +518,13 @@ pub fn party_progress(conn: &mut DbConnection) -> QueryResult<PartyProgress> {
         activities_by_kind,
     })
 }
+
+pub fn update_party_organization(
+    conn: &mut DbConnection,
+    p: &PartyOrganization,
+) -> QueryResult<()> {
+    diesel::update(party_organizations::table.find(DbUuid(p.id)))
+        .set(PartyOrganizationRow::from(p))
+        .execute(conn)
+        .map(|_| ())
+}

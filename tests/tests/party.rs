@@ -295,3 +295,81 @@ fn progress_counts_distinct_organizations_and_branches() {
     // Neither pair has had an activity in the last six months (the one there was is from 2024).
     assert_eq!(stats["dormant_pairs"], 2);
 }
+
+#[test]
+fn a_party_organization_is_changed_under_its_etag() {
+    let w = world();
+    let id = new_party_org(&w);
+    let path = format!("/api/v1/party-organizations/{id}");
+    let change = json!({"members": 8, "secretary_name": " 王五 "});
+    // No If-Match: refused, nothing changed.
+    w.app
+        .request("PATCH", &path, Some(&w.member.token), Some(&change), &[])
+        .problem(428, "precondition_required");
+    w.app
+        .request(
+            "PATCH",
+            &path,
+            Some(&w.member.token),
+            Some(&change),
+            &[("If-Match", "\"9\"")],
+        )
+        .problem(412, "precondition_failed");
+    // Another organization's user may not change it.
+    let other_org = w.app.create_organization("另一协会", 2);
+    let stranger = w.app.create_user("org_user", None, Some(&other_org));
+    w.app
+        .request(
+            "PATCH",
+            &path,
+            Some(&stranger.token),
+            Some(&change),
+            &[("If-Match", "\"1\"")],
+        )
+        .problem(403, "forbidden");
+    // Fewer than three members is invalid.
+    let body = w
+        .app
+        .request(
+            "PATCH",
+            &path,
+            Some(&w.member.token),
+            Some(&json!({"members": 2})),
+            &[("If-Match", "\"1\"")],
+        )
+        .problem(422, "validation_failed");
+    assert_eq!(body["errors"][0]["field"], "members");
+    let stored = w
+        .app
+        .request("GET", &path, Some(&w.member.token), None, &[])
+        .json();
+    assert_eq!(stored["members"], 5);
+    assert_eq!(stored["version"], 1);
+
+    let res = w.app.request(
+        "PATCH",
+        &path,
+        Some(&w.member.token),
+        Some(&change),
+        &[("If-Match", "\"1\"")],
+    );
+    assert_eq!(res.status, 200, "{}", res.text);
+    assert_eq!(res.header("etag"), Some("\"2\""));
+    let stored = w
+        .app
+        .request("GET", &path, Some(&w.member.token), None, &[])
+        .json();
+    assert_eq!(stored["members"], 8);
+    assert_eq!(stored["secretary_name"], "王五");
+    assert_eq!(stored["version"], 2);
+    // A province admin may correct it too.
+    let res = w.app.request(
+        "PATCH",
+        &path,
+        Some(&w.admin),
+        Some(&json!({"name": "云南省测试协会党总支", "kind": "general_branch"})),
+        &[("If-Match", "\"2\"")],
+    );
+    assert_eq!(res.status, 200, "{}", res.text);
+    assert_eq!(res.json()["kind"], "general_branch");
+}

@@ -206,3 +206,53 @@ fn province_level_organizations_report_their_year_and_the_outstanding_list_shrin
         "not_provincial"
     );
 }
+
+#[test]
+fn an_annual_report_cites_only_its_own_cases_and_may_be_on_time() {
+    let app = TestApp::spawn();
+    let org = app.create_organization("云南省测试协会", 1);
+    let member = app.create_user("org_user", None, Some(&org));
+    // Another organization's (or no) case cannot be cited; nothing is stored.
+    let stranger = "0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b";
+    let res = app.request(
+        "POST",
+        "/api/v1/reports",
+        Some(&member.token),
+        Some(&json!({"kind": "annual", "period": "2026", "sections": {"summary": "总结", "cases_submitted": [stranger]}})),
+        &[],
+    );
+    let body = res.problem(422, "validation_failed");
+    assert_eq!(body["errors"][0]["field"], "sections.cases_submitted[0]");
+    assert_eq!(
+        app.request("GET", "/api/v1/reports", Some(&member.token), None, &[])
+            .json()["total"],
+        0
+    );
+    // Filed before its due date (the year's Dec 15, Asia/Shanghai): not late.
+    let year = 1970
+        + std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_secs()
+            / 31_556_952
+        + 1;
+    let res = app.request(
+        "POST",
+        "/api/v1/reports",
+        Some(&member.token),
+        Some(&json!({"kind": "annual", "period": year.to_string(), "sections": {"summary": "年度总结"}})),
+        &[],
+    );
+    assert_eq!(res.status, 201, "{}", res.text);
+    assert_eq!(res.json()["due_on"], format!("{year}-12-15"));
+    let id = res.json()["id"].as_str().unwrap().to_owned();
+    let res = app.request(
+        "POST",
+        &format!("/api/v1/reports/{id}/submit"),
+        Some(&member.token),
+        None,
+        &[],
+    );
+    assert_eq!(res.status, 200, "{}", res.text);
+    assert_eq!(res.json()["late"], false);
+}

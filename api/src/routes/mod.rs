@@ -84,6 +84,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
                 .service(party::list_party_organizations)
                 .service(party::create_party_organization)
                 .service(party::get_party_organization)
+                .service(party::update_party_organization)
                 .service(party::list_party_pairings)
                 .service(party::create_party_pairing)
                 .service(party::get_party_pairing)

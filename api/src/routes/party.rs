@@ -4,7 +4,7 @@
 use std::collections::{BTreeMap, HashSet};
 
 use actix_web::http::header;
-use actix_web::{get, post, web, HttpRequest, HttpResponse};
+use actix_web::{get, patch, post, web, HttpRequest, HttpResponse};
 use chrono::{DateTime, NaiveDate, Utc};
 use domain::party::{
     self, Activity, ActivityKind, PartyOrgKind, PartyOrganization, PartyPairing, PartyPairingStatus,
@@ -931,4 +931,123 @@ pub async fn get_party_stats(
         activities_by_kind,
         dormant_pairs: dormant,
     }))
+}
+
+/// Changes to a party organization; absent fields stay as they are.
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UpdatePartyOrganization {
+    #[schema(min_length = 1, max_length = 200)]
+    pub name: Option<String>,
+    pub kind: Option<PartyOrgKind>,
+    #[schema(minimum = 3)]
+    pub members: Option<i32>,
+    #[schema(min_length = 1, max_length = 100)]
+    pub secretary_name: Option<String>,
+    pub established_on: Option<NaiveDate>,
+}
+
+/// Change a party organization (its organization's users, or province admins). Needs
+/// `If-Match`.
+#[utoipa::path(
+    tag = "party",
+    params(("id" = uuid::Uuid, Path, description = "Party organization id"),
+        ("If-Match" = String, Header, description = "The ETag from GET")),
+    request_body = UpdatePartyOrganization,
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The party organization as changed", body = PartyOrganizationBody),
+        (status = 400, description = "The body is not JSON", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not your organization's", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such party organization", body = Problem, content_type = "application/problem+json"),
+        (status = 412, description = "Changed since your ETag", body = Problem, content_type = "application/problem+json"),
+        (status = 415, description = "The body is not JSON", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "A field is invalid", body = Problem, content_type = "application/problem+json"),
+        (status = 428, description = "If-Match is missing", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "The database is unavailable", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[patch("/party-organizations/{id}")]
+pub async fn update_party_organization(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    auth: Authenticated,
+    id: web::Path<String>,
+    if_match: IfMatch,
+    body: JsonBody<UpdatePartyOrganization>,
+) -> Result<HttpResponse, ApiError> {
+    let id = id_of(&id)?;
+    let patch = body.0;
+    let actor = auth.actor.clone();
+    let context = auth::write_context(&req, Some(&auth.actor));
+    let updated = state
+        .db(move |conn| {
+            journal::write::<_, ApiError, _>(conn, &context, |conn| {
+                let current =
+                    store::find_party_organization(conn, id)?.ok_or(ApiError::NotFound)?;
+                ApiError::from_decision(authorize(
+                    Some(&actor),
+                    Action::WritePartyOrganization,
+                    &Resource::Organization {
+                        id: current.organization_id,
+                    },
+                ))?;
+                if_match.check(current.version)?;
+                let mut next = current.clone();
+                if let Some(v) = &patch.name {
+                    next.name = v.trim().to_owned();
+                }
+                if let Some(v) = patch.kind {
+                    next.kind = v;
+                }
+                if let Some(v) = patch.members {
+                    next.members = v;
+                }
+                if let Some(v) = &patch.secretary_name {
+                    next.secretary_name = v.trim().to_owned();
+                }
+                if let Some(v) = patch.established_on {
+                    next.established_on = v;
+                }
+                party::check_party_organization(
+                    &next.name,
+                    next.members,
+                    &next.secretary_name,
+                    next.established_on,
+                    today(),
+                )?;
+                let mut changes = Changes::new();
+                changes.compare("name", &current.name, &next.name);
+                changes.compare("kind", &current.kind, &next.kind);
+                changes.compare("members", &current.members, &next.members);
+                changes.compare(
+                    "secretary_name",
+                    &current.secretary_name,
+                    &next.secretary_name,
+                );
+                changes.compare(
+                    "established_on",
+                    &current.established_on,
+                    &next.established_on,
+                );
+                if changes.is_empty() {
+                    return Ok(Written::unchanged(current));
+                }
+                next.version += 1;
+                next.updated_at = persistence::now();
+                store::update_party_organization(conn, &next)?;
+                let entry = Entry {
+                    entity: "party_organization",
+                    entity_id: id.to_string(),
+                    action: "update",
+                    changes,
+                };
+                Ok(Written::new(next, vec![entry]))
+            })
+        })
+        .await?;
+    Ok(HttpResponse::Ok()
+        .insert_header(header::ETag(etag(updated.version)))
+        .json(PartyOrganizationBody::from(updated)))
 }

@@ -194,6 +194,30 @@ fn own_subject(actor: &Actor, kind: ReportKind) -> Option<String> {
     }
 }
 
+/// Annual reports list typical cases of their own organization only.
+fn check_cases(
+    conn: &mut DbConnection,
+    subject: &str,
+    sections: &Sections,
+) -> Result<(), ApiError> {
+    let Some(ids) = &sections.cases_submitted else {
+        return Ok(());
+    };
+    for (i, id) in ids.iter().enumerate() {
+        let own = persistence::supervision::find_case(conn, *id)?
+            .is_some_and(|c| c.organization_id.to_string() == subject);
+        if !own {
+            return Err(ApiError::Validation(vec![FieldError::rule(
+                format!("sections.cases_submitted[{i}]"),
+                "not_the_organizations",
+                "不是本组织的典型案例",
+                "not a typical case of this organization",
+            )]));
+        }
+    }
+    Ok(())
+}
+
 /// The subject exists and may report: a prefecture (semiannual); an organization of
 /// level `provincial` (annual).
 fn check_subject(conn: &mut DbConnection, kind: ReportKind, subject: &str) -> Result<(), ApiError> {
@@ -347,6 +371,7 @@ pub async fn create_report(
         .db(move |conn| {
             journal::write::<_, ApiError, _>(conn, &context, |conn| {
                 check_subject(conn, body.kind, &subject)?;
+                check_cases(conn, &subject, &body.sections)?;
                 if store::report_exists(conn, body.kind, &subject, &period.code())? {
                     return Err(ApiError::Conflict(vec![FieldError::rule(
                         "period",
@@ -515,12 +540,21 @@ pub async fn update_report(
 ) -> Result<HttpResponse, ApiError> {
     let id = uuid::Uuid::parse_str(&id).map_err(|_| ApiError::NotFound)?;
     let sections = body.0.sections;
-    change_report(state, req, auth, id, if_match, true, move |_, current| {
-        sections.check(current.kind, false)?;
-        let mut next = current.clone();
-        next.sections = serde_json::to_value(&sections).unwrap_or_default();
-        Ok((next, "update"))
-    })
+    change_report(
+        state,
+        req,
+        auth,
+        id,
+        if_match,
+        true,
+        move |conn, current| {
+            sections.check(current.kind, false)?;
+            check_cases(conn, &current.subject, &sections)?;
+            let mut next = current.clone();
+            next.sections = serde_json::to_value(&sections).unwrap_or_default();
+            Ok((next, "update"))
+        },
+    )
     .await
 }
 
