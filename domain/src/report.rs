@@ -4,7 +4,7 @@
 use chrono::{DateTime, NaiveDate, Utc};
 
 use crate::code_enum;
-use crate::validation::Violation;
+use crate::validation::{FieldError, Violation};
 
 code_enum! {
     /// `semiannual` (a prefecture, period `2024S1`/`2024S2`) or `annual` (an
@@ -82,6 +82,24 @@ impl Period {
             None => NaiveDate::from_ymd_opt(self.year, 12, 15),
         };
         date.unwrap_or(NaiveDate::MAX)
+    }
+}
+
+/// An annual report cites typical cases of its own organization only. `own` holds the
+/// cited ids that are the organization's; the first cited id outside it is the error,
+/// named by its index.
+pub fn check_cases_submitted(
+    cited: &[uuid::Uuid],
+    own: &std::collections::HashSet<uuid::Uuid>,
+) -> Result<(), FieldError> {
+    match cited.iter().position(|id| !own.contains(id)) {
+        None => Ok(()),
+        Some(i) => Err(FieldError::rule(
+            format!("sections.cases_submitted[{i}]"),
+            "not_the_organizations",
+            "不是本组织的典型案例",
+            "not a typical case of this organization",
+        )),
     }
 }
 
@@ -165,5 +183,17 @@ mod tests {
         assert!(is_late(Some(d(2024, 7, 16)), due, d(2025, 1, 1)));
         assert!(!is_late(None, due, due), "not yet late on the due date");
         assert!(is_late(None, due, d(2024, 7, 16)));
+    }
+
+    #[test]
+    fn an_annual_report_cites_its_own_cases_only() {
+        let mine = uuid::Uuid::from_u128(1);
+        let theirs = uuid::Uuid::from_u128(2);
+        let own = std::collections::HashSet::from([mine]);
+        assert!(check_cases_submitted(&[], &own).is_ok());
+        assert!(check_cases_submitted(&[mine, mine], &own).is_ok());
+        let err = check_cases_submitted(&[mine, theirs], &own).unwrap_err();
+        assert_eq!(err.field, "sections.cases_submitted[1]");
+        assert_eq!(err.violation.code(), "not_the_organizations");
     }
 }

@@ -246,3 +246,21 @@ pub fn list_records(
         .collect::<QueryResult<Vec<_>>>()?;
     Ok(Listed { items, total })
 }
+
+/// Of `ids`, those that are typical cases of `organization_id`: one query however many
+/// ids a report cites.
+pub fn own_case_ids(
+    conn: &mut DbConnection,
+    organization_id: uuid::Uuid,
+    ids: &[uuid::Uuid],
+) -> QueryResult<Vec<uuid::Uuid>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let rows: Vec<DbUuid> = cases::table
+        .filter(cases::organization_id.eq(DbUuid(organization_id)))
+        .filter(cases::id.eq_any(ids.iter().copied().map(DbUuid).collect::<Vec<_>>()))
+        .select(cases::id)
+        .load(conn)?;
+    Ok(rows.into_iter().map(|DbUuid(id)| id).collect())
+}

@@ -212,17 +212,32 @@ fn an_annual_report_cites_only_its_own_cases_and_may_be_on_time() {
     let app = TestApp::spawn();
     let org = app.create_organization("云南省测试协会", 1);
     let member = app.create_user("org_user", None, Some(&org));
-    // Another organization's (or no) case cannot be cited; nothing is stored.
-    let stranger = "0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b";
-    let res = app.request(
-        "POST",
-        "/api/v1/reports",
-        Some(&member.token),
-        Some(&json!({"kind": "annual", "period": "2026", "sections": {"summary": "总结", "cases_submitted": [stranger]}})),
-        &[],
-    );
-    let body = res.problem(422, "validation_failed");
-    assert_eq!(body["errors"][0]["field"], "sections.cases_submitted[0]");
+    let case_of = |token: &str| {
+        let res = app.request(
+            "POST",
+            "/api/v1/cases",
+            Some(token),
+            Some(&json!({"title": "茶叶合作社带动增收", "summary": "摘要", "body": "正文", "county_code": "530102"})),
+            &[],
+        );
+        assert_eq!(res.status, 201, "{}", res.text);
+        res.json()["id"].as_str().unwrap().to_owned()
+    };
+    let own = case_of(&member.token);
+    let other_org = app.create_organization("另一协会", 2);
+    let theirs = case_of(&app.create_user("org_user", None, Some(&other_org)).token);
+    // Another organization's case, or no case at all, cannot be cited; nothing is stored.
+    for cited in [theirs.as_str(), "0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b"] {
+        let res = app.request(
+            "POST",
+            "/api/v1/reports",
+            Some(&member.token),
+            Some(&json!({"kind": "annual", "period": "2026", "sections": {"summary": "总结", "cases_submitted": [own, cited]}})),
+            &[],
+        );
+        let body = res.problem(422, "validation_failed");
+        assert_eq!(body["errors"][0]["field"], "sections.cases_submitted[1]");
+    }
     assert_eq!(
         app.request("GET", "/api/v1/reports", Some(&member.token), None, &[])
             .json()["total"],
@@ -240,11 +255,12 @@ fn an_annual_report_cites_only_its_own_cases_and_may_be_on_time() {
         "POST",
         "/api/v1/reports",
         Some(&member.token),
-        Some(&json!({"kind": "annual", "period": year.to_string(), "sections": {"summary": "年度总结"}})),
+        Some(&json!({"kind": "annual", "period": year.to_string(), "sections": {"summary": "年度总结", "cases_submitted": [own]}})),
         &[],
     );
     assert_eq!(res.status, 201, "{}", res.text);
     assert_eq!(res.json()["due_on"], format!("{year}-12-15"));
+    assert_eq!(res.json()["sections"]["cases_submitted"], json!([own]));
     let id = res.json()["id"].as_str().unwrap().to_owned();
     let res = app.request(
         "POST",
