@@ -4,6 +4,7 @@
 use std::net::SocketAddr;
 use std::time::Duration;
 
+use persistence::personal_data::PiiKey;
 use persistence::DatabaseUrl;
 
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://zhenxing.db";
@@ -38,6 +39,12 @@ pub struct Config {
     /// `TRUST_FORWARDED_FOR`: take the client address from the last `X-Forwarded-For`
     /// entry (set it only behind a proxy that appends one).
     pub trust_forwarded_for: bool,
+    /// `PII_KEY`: the key (base64 of 32 bytes) that seals households' personal data.
+    /// `None` only on SQLite, where one is generated and kept beside the database file.
+    pub pii_key: Option<PiiKey>,
+    /// `PII_PREVIOUS_KEYS`: comma-separated keys that sealed data before a rotation;
+    /// they only open (run `zhenxing reseal-personal-data` to move everything to `PII_KEY`).
+    pub pii_previous_keys: Vec<PiiKey>,
 }
 
 /// The shortest acceptable `JWT_SECRET`, in bytes.
@@ -138,6 +145,27 @@ impl Config {
                 })
             }
         };
+        let pii_key = get("PII_KEY")
+            .map(|raw| PiiKey::from_base64(&raw))
+            .transpose()
+            .map_err(|message| ConfigError {
+                variable: "PII_KEY",
+                message,
+            })?;
+        let pii_previous_keys = get("PII_PREVIOUS_KEYS")
+            .map(|raw| {
+                raw.split(',')
+                    .map(str::trim)
+                    .filter(|k| !k.is_empty())
+                    .map(PiiKey::from_base64)
+                    .collect::<Result<Vec<_>, _>>()
+            })
+            .transpose()
+            .map_err(|message| ConfigError {
+                variable: "PII_PREVIOUS_KEYS",
+                message,
+            })?
+            .unwrap_or_default();
         Ok(Config {
             database_url,
             bind_addr,
@@ -151,6 +179,8 @@ impl Config {
             bootstrap_admin_password,
             cors_allowed_origins,
             trust_forwarded_for,
+            pii_key,
+            pii_previous_keys,
         })
     }
 }
@@ -210,6 +240,8 @@ mod tests {
             ("TOKEN_TTL_SECONDS", "5"),
             ("CORS_ALLOWED_ORIGINS", "*"),
             ("TRUST_FORWARDED_FOR", "perhaps"),
+            ("PII_KEY", "c2hvcnQ="),
+            ("PII_PREVIOUS_KEYS", "not base64!"),
         ] {
             let err = config(&[(var, value)]).unwrap_err();
             assert_eq!(err.variable, var);

@@ -52,6 +52,9 @@ enum Command {
         #[arg(long)]
         department: Option<String>,
     },
+    /// After rotating PII_KEY (the old key moved to PII_PREVIOUS_KEYS): re-seal every
+    /// household's personal data with the new key. Idempotent.
+    ResealPersonalData,
     /// Print the OpenAPI document.
     Openapi {
         /// Write to this file instead of standard output.
@@ -103,6 +106,19 @@ fn run(command: Command) -> Result<(), String> {
             } else {
                 log::info!("applied migrations: {}", applied.join(", "));
             }
+            Ok(())
+        }
+        Command::ResealPersonalData => {
+            let config = Config::from_env().map_err(|e| e.to_string())?;
+            let mut conn = connect(&config)?;
+            api::server::migrate_and_seed(&mut conn).map_err(|e| e.to_string())?;
+            let vault = api::server::resolve_vault(&config, &mut conn)?;
+            let resealed = persistence::households::reseal_all(&mut conn, &vault)
+                .map_err(|e| e.to_string())?;
+            log::info!(
+                "re-sealed {resealed} households with key {}",
+                vault.current_key_id()
+            );
             Ok(())
         }
         Command::SeedRegions => {

@@ -32,6 +32,8 @@ default and English with `Accept-Language: en`. Send `X-Request-Id` to trace a r
         (name = "pairing-requests", description = "Requests to add or adjust a pairing, decided by the province"),
         (name = "projects", description = "百会助千村: assistance projects in paired counties"),
         (name = "village-pairings", description = "百会助千村: organizations and member enterprises helping villages"),
+        (name = "households", description = "百会兴万户: monitored households (personal data masked; full values only with a reason, audited) and the help given"),
+        (name = "wishes", description = "小心愿: households' small wishes, claimed and fulfilled by organizations"),
         (name = "liaisons", description = "联络员: the liaison officers of prefectures and counties"),
         (name = "party", description = "双百结对共建: party organizations paired with village party branches"),
         (name = "cases", description = "典型案例: typical cases, published by the province"),

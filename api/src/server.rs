@@ -9,6 +9,7 @@ use actix_web::middleware::{from_fn, Compress, Condition};
 use actix_web::{web, App, HttpRequest, HttpServer};
 use domain::{FieldError, Violation};
 use persistence::db::{build_pool, DbManager, PoolOptions};
+use persistence::personal_data::{self, PiiKey, Vault};
 use persistence::{DbPool, PersistenceError};
 use utoipa::OpenApi;
 use utoipa_actix_web::AppExt;
@@ -45,6 +46,7 @@ pub enum StartError {
 pub struct Prepared {
     pub pool: DbPool,
     pub jwt_secret: Vec<u8>,
+    pub vault: std::sync::Arc<Vault>,
 }
 
 /// Connects once (so a wrong URL or a down server is reported with the database's
@@ -68,6 +70,7 @@ pub fn prepare(config: &Config) -> Result<Prepared, StartError> {
              or set BOOTSTRAP_ADMIN_PASSWORD before the first start."
         );
     }
+    let vault = resolve_vault(config, &mut conn).map_err(StartError::Setup)?;
     drop(conn);
     let jwt_secret = crate::auth::resolve_jwt_secret(
         config.jwt_secret.as_deref(),
@@ -81,7 +84,51 @@ pub fn prepare(config: &Config) -> Result<Prepared, StartError> {
             connection_timeout: config.db_timeout,
         },
     );
-    Ok(Prepared { pool, jwt_secret })
+    Ok(Prepared {
+        pool,
+        jwt_secret,
+        vault: std::sync::Arc::new(vault),
+    })
+}
+
+/// The vault for households' personal data: `PII_KEY`, or on SQLite without one a key
+/// kept in `<database>.pii-key`, generated on first start. A key is never generated
+/// over households already stored: they could no longer be opened.
+pub fn resolve_vault(
+    config: &Config,
+    conn: &mut persistence::DbConnection,
+) -> Result<Vault, String> {
+    let previous = config.pii_previous_keys.clone();
+    if let Some(key) = &config.pii_key {
+        return Ok(Vault::new(key.clone(), previous));
+    }
+    let Some(db_path) = config.database_url.sqlite_path() else {
+        return Err(
+            "PII_KEY: required with PostgreSQL (base64 of 32 bytes, the same on every replica, \
+             kept outside the database); generate one with `openssl rand -base64 32`"
+                .to_owned(),
+        );
+    };
+    let path = personal_data::key_file_path(db_path);
+    if let Some(key) = personal_data::read_key_file(&path)? {
+        return Ok(Vault::new(key, previous));
+    }
+    if persistence::households::any_household(conn).map_err(|e| e.to_string())? {
+        return Err(format!(
+            "PII_KEY: not set, and {} is missing while households are stored: restore the key \
+             file or set PII_KEY to the key that sealed them (a new key would not open them)",
+            path.display()
+        ));
+    }
+    let key = PiiKey::generate();
+    personal_data::write_key_file(&path, &key)?;
+    log::warn!(
+        "PII_KEY is not set: generated the key that seals households' personal data and kept it in {} \
+         (back it up with the database: without it the personal data cannot be read; set PII_KEY to \
+         manage the key yourself)",
+        path.display()
+    );
+    Ok(Vault::new(key, previous))
 }
 
 /// Applies pending migrations and loads the divisions into a database without them.
@@ -113,6 +160,7 @@ pub fn start(config: &Config, prepared: Prepared) -> Result<Running, StartError>
         max_body_bytes: config.max_body_bytes,
         max_import_bytes: config.max_import_bytes,
         trust_forwarded_for: config.trust_forwarded_for,
+        vault: prepared.vault,
     };
     let metrics = web::Data::new(Metrics::new());
     let state = web::Data::new(state);

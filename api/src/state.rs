@@ -15,6 +15,8 @@ pub struct AppState {
     pub max_body_bytes: usize,
     pub max_import_bytes: usize,
     pub trust_forwarded_for: bool,
+    /// Seals and opens households' personal data.
+    pub vault: std::sync::Arc<persistence::personal_data::Vault>,
 }
 
 impl AppState {

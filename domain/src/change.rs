@@ -45,6 +45,16 @@ impl Changes {
         });
     }
 
+    /// Records a change of personal data by its masked forms (which may be equal
+    /// when the clear values differ): the log never holds the clear values.
+    pub fn masked<T: serde::Serialize>(&mut self, field: &'static str, before: &T, after: &T) {
+        self.0.push(FieldChange {
+            field,
+            before: serde_json::to_value(before).unwrap_or(Value::Null),
+            after: serde_json::to_value(after).unwrap_or(Value::Null),
+        });
+    }
+
     /// Records a value set on creation.
     pub fn created<T: serde::Serialize>(&mut self, field: &'static str, after: &T) {
         self.0.push(FieldChange {

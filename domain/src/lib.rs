@@ -3,6 +3,8 @@
 
 pub mod change;
 mod code_enum;
+pub mod household;
+pub mod household_import;
 pub mod i18n;
 pub mod identity;
 pub mod liaison;

@@ -76,6 +76,18 @@ pub enum Action {
     PublishCase,
     /// Record a commendation or a violation.
     WriteSupervision,
+    /// List monitored households (viewers and integrations see counts instead).
+    ListHouseholds,
+    /// See a household, masked, with its assistance records and wishes.
+    ReadHousehold,
+    /// Register or edit a household; post or cancel its wishes.
+    WriteHousehold,
+    /// Read a household's personal data in full (audited, with a reason).
+    RevealPersonalData,
+    /// Record help given to a household.
+    RecordAssistance,
+    /// Claim or fulfil a household's wish (organization users, for their own).
+    ClaimWish,
 }
 
 /// What it is done to.
@@ -109,6 +121,13 @@ pub enum Resource<'a> {
     Project {
         organization_id: uuid::Uuid,
         county_code: &'a RegionCode,
+    },
+    Households,
+    /// A monitored household (or one of its wishes): its county, and whether the
+    /// acting organization user's organization has a non-terminated pairing there.
+    Household {
+        county_code: &'a RegionCode,
+        organization_paired: bool,
     },
 }
 
@@ -304,6 +323,67 @@ pub fn authorize(actor: Option<&Actor>, action: Action, resource: &Resource<'_>)
                     && actor.scope.covers_region(code)),
             Forbidden,
         ),
+        (Action::ListHouseholds, Resource::Households) => allow_if(
+            !matches!(actor.role, Role::Viewer | Role::Integration),
+            Forbidden,
+        ),
+        (
+            Action::ReadHousehold,
+            Resource::Household {
+                county_code,
+                organization_paired,
+            },
+        ) => allow_if(
+            sees_household(actor, county_code, *organization_paired),
+            NotFound,
+        ),
+        (
+            Action::WriteHousehold | Action::RevealPersonalData,
+            Resource::Household {
+                county_code,
+                organization_paired,
+            },
+        ) => {
+            if admin || is_county_officer_of(actor, county_code) {
+                Allow
+            } else if sees_household(actor, county_code, *organization_paired) {
+                Forbidden
+            } else {
+                NotFound
+            }
+        }
+        (
+            Action::RecordAssistance,
+            Resource::Household {
+                county_code,
+                organization_paired,
+            },
+        ) => {
+            let helper = actor.role == Role::OrgUser && *organization_paired;
+            if admin || is_county_officer_of(actor, county_code) || helper {
+                Allow
+            } else if sees_household(actor, county_code, *organization_paired) {
+                Forbidden
+            } else {
+                NotFound
+            }
+        }
+        (
+            Action::ClaimWish,
+            Resource::Household {
+                county_code,
+                organization_paired,
+            },
+        ) => {
+            // Organizations claim and fulfil, for themselves.
+            if actor.role == Role::OrgUser && *organization_paired {
+                Allow
+            } else if sees_household(actor, county_code, *organization_paired) {
+                Forbidden
+            } else {
+                NotFound
+            }
+        }
         // An action asked of a resource it does not apply to is a bug in the caller:
         // refuse it.
         _ => Forbidden,
@@ -326,6 +406,22 @@ fn sees_pairing_details(actor: &Actor, organization_id: uuid::Uuid, county: &Reg
         Role::ProvinceAdmin | Role::Viewer | Role::Integration => true,
         Role::PrefectureOfficer | Role::CountyOfficer => actor.scope.covers_region(county),
         Role::OrgUser => is_own_organization(actor, organization_id),
+    }
+}
+
+fn is_county_officer_of(actor: &Actor, county: &RegionCode) -> bool {
+    actor.role == Role::CountyOfficer && actor.scope.covers_region(county)
+}
+
+/// Who sees a household at all (masked): the officers over its county, province
+/// admins, and users of an organization paired with its county. Viewers and
+/// integrations see counts, never a household.
+fn sees_household(actor: &Actor, county: &RegionCode, organization_paired: bool) -> bool {
+    match actor.role {
+        Role::ProvinceAdmin => true,
+        Role::PrefectureOfficer | Role::CountyOfficer => actor.scope.covers_region(county),
+        Role::OrgUser => organization_paired,
+        Role::Viewer | Role::Integration => false,
     }
 }
 
@@ -563,6 +659,164 @@ mod tests {
                 Forbidden,
                 Forbidden,
                 Allow,
+            ],
+        );
+        // Households: the county officer of 530102 and the prefecture officer above it
+        // see one there; an organization only if paired with the county.
+        let paired = |organization_paired| Resource::Household {
+            county_code: &county,
+            organization_paired,
+        };
+        check(
+            Action::ListHouseholds,
+            Resource::Households,
+            [
+                Unauthenticated,
+                Allow,
+                Allow,
+                Allow,
+                Allow,
+                Forbidden,
+                Forbidden,
+            ],
+        );
+        check(
+            Action::ReadHousehold,
+            paired(true),
+            [
+                Unauthenticated,
+                Allow,
+                Allow,
+                Allow,
+                Allow,
+                NotFound,
+                NotFound,
+            ],
+        );
+        check(
+            Action::ReadHousehold,
+            paired(false),
+            [
+                Unauthenticated,
+                Allow,
+                Allow,
+                Allow,
+                NotFound,
+                NotFound,
+                NotFound,
+            ],
+        );
+        let elsewhere = code("530103");
+        check(
+            Action::ReadHousehold,
+            Resource::Household {
+                county_code: &elsewhere,
+                organization_paired: false,
+            },
+            [
+                Unauthenticated,
+                Allow,
+                Allow,
+                NotFound,
+                NotFound,
+                NotFound,
+                NotFound,
+            ],
+        );
+        for action in [Action::WriteHousehold, Action::RevealPersonalData] {
+            check(
+                action,
+                paired(true),
+                [
+                    Unauthenticated,
+                    Allow,
+                    Forbidden,
+                    Allow,
+                    Forbidden,
+                    NotFound,
+                    NotFound,
+                ],
+            );
+            check(
+                action,
+                paired(false),
+                [
+                    Unauthenticated,
+                    Allow,
+                    Forbidden,
+                    Allow,
+                    NotFound,
+                    NotFound,
+                    NotFound,
+                ],
+            );
+            check(
+                action,
+                Resource::Household {
+                    county_code: &elsewhere,
+                    organization_paired: false,
+                },
+                [
+                    Unauthenticated,
+                    Allow,
+                    Forbidden,
+                    NotFound,
+                    NotFound,
+                    NotFound,
+                    NotFound,
+                ],
+            );
+        }
+        check(
+            Action::RecordAssistance,
+            paired(true),
+            [
+                Unauthenticated,
+                Allow,
+                Forbidden,
+                Allow,
+                Allow,
+                NotFound,
+                NotFound,
+            ],
+        );
+        check(
+            Action::RecordAssistance,
+            paired(false),
+            [
+                Unauthenticated,
+                Allow,
+                Forbidden,
+                Allow,
+                NotFound,
+                NotFound,
+                NotFound,
+            ],
+        );
+        check(
+            Action::ClaimWish,
+            paired(true),
+            [
+                Unauthenticated,
+                Forbidden,
+                Forbidden,
+                Forbidden,
+                Allow,
+                NotFound,
+                NotFound,
+            ],
+        );
+        check(
+            Action::ClaimWish,
+            paired(false),
+            [
+                Unauthenticated,
+                Forbidden,
+                Forbidden,
+                Forbidden,
+                NotFound,
+                NotFound,
+                NotFound,
             ],
         );
     }

@@ -99,6 +99,10 @@ fn zh_expected(expected: &str) -> &str {
         "string" => "字符串",
         "JSON" => "JSON",
         "timestamp" => "时间（RFC 3339，如 2024-01-01T00:00:00Z）",
+        "18-character resident ID number" => {
+            "18 位居民身份证号码（17 位数字加 1 位校验码，校验码为数字或 X）"
+        }
+        "a whole number" => "整数",
         "18 characters of 0-9 A-H J-N P-R T-U W-Y" => {
             "18 位，由数字和除 I、O、S、V、Z 外的大写字母组成"
         }

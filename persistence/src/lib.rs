@@ -4,12 +4,14 @@
 pub mod db;
 pub mod dialect;
 pub mod error;
+pub mod households;
 pub mod journal;
 pub mod liaisons;
 pub mod migrations;
 pub mod organizations;
 pub mod pairings;
 pub mod party;
+pub mod personal_data;
 pub mod projects;
 pub mod regions;
 pub mod reports;

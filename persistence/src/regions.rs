@@ -379,3 +379,21 @@ pub fn upper_regions(conn: &mut DbConnection) -> QueryResult<Vec<Region>> {
         .map(Region::try_from)
         .collect()
 }
+
+/// Those of `codes` that name a village (for an import: one query per thousand codes).
+pub fn villages_among(
+    conn: &mut DbConnection,
+    codes: &[String],
+) -> QueryResult<std::collections::HashSet<String>> {
+    let mut found = std::collections::HashSet::new();
+    for chunk in codes.chunks(1000) {
+        found.extend(
+            regions::table
+                .filter(regions::code.eq_any(chunk.to_vec()))
+                .filter(regions::level.eq(RegionLevel::Village.as_str()))
+                .select(regions::code)
+                .load::<String>(conn)?,
+        );
+    }
+    Ok(found)
+}

@@ -373,6 +373,9 @@ diesel::allow_tables_to_appear_in_same_query!(
     cases,
     supervision_records,
     reports,
+    households,
+    wishes,
+    assistance_records,
 );
 
 diesel::table! {
@@ -395,3 +398,76 @@ diesel::table! {
 }
 
 diesel::joinable!(liaisons -> regions (region_code));
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::dialect::{PortableTimestamp, PortableUuid};
+
+    households (id) {
+        id -> PortableUuid,
+        village_code -> Text,
+        county_code -> Text,
+        head_name_sealed -> Text,
+        head_name_masked -> Text,
+        id_number_sealed -> Text,
+        id_number_masked -> Text,
+        id_number_index -> Text,
+        phone_sealed -> Nullable<Text>,
+        phone_masked -> Nullable<Text>,
+        members -> Integer,
+        category -> Text,
+        special_groups -> Text,
+        risk_eliminated -> Bool,
+        note -> Nullable<Text>,
+        version -> Integer,
+        created_at -> PortableTimestamp,
+        updated_at -> PortableTimestamp,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::dialect::{PortableTimestamp, PortableUuid};
+
+    wishes (id) {
+        id -> PortableUuid,
+        household_id -> PortableUuid,
+        county_code -> Text,
+        village_code -> Text,
+        description -> Text,
+        estimated_fen -> BigInt,
+        status -> Text,
+        claimed_by -> Nullable<PortableUuid>,
+        claimed_at -> Nullable<PortableTimestamp>,
+        fulfilled_on -> Nullable<Date>,
+        fulfilment_note -> Nullable<Text>,
+        cancel_reason -> Nullable<Text>,
+        version -> Integer,
+        created_at -> PortableTimestamp,
+        updated_at -> PortableTimestamp,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::dialect::{PortableTimestamp, PortableUuid};
+
+    assistance_records (id) {
+        id -> PortableUuid,
+        household_id -> PortableUuid,
+        organization_id -> PortableUuid,
+        kind -> Text,
+        given_on -> Date,
+        value_fen -> BigInt,
+        description -> Text,
+        wish_id -> Nullable<PortableUuid>,
+        created_by -> Nullable<PortableUuid>,
+        created_at -> PortableTimestamp,
+        updated_at -> PortableTimestamp,
+    }
+}
+
+diesel::joinable!(households -> regions (village_code));
+diesel::joinable!(wishes -> households (household_id));
+diesel::joinable!(assistance_records -> households (household_id));
+diesel::joinable!(assistance_records -> organizations (organization_id));

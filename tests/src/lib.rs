@@ -20,6 +20,10 @@ pub const ADMIN_PASSWORD: &str = "test-root-password-1";
 /// The token signing secret of every test app (tests forge tokens with it).
 pub const JWT_SECRET: &str = "test-secret-test-secret-test-secret-0123";
 
+/// The personal-data key of every test app on PostgreSQL (on SQLite the app generates
+/// and keeps its own beside the database, as the embedded default does).
+pub const PII_KEY: &str = "dGVzdC1rZXktdGVzdC1rZXktdGVzdC1rZXktMDEyMzQ=";
+
 /// The environment variable naming a PostgreSQL server for the tests, e.g.
 /// `postgres://postgres@127.0.0.1:5432/postgres`. Unset: SQLite.
 pub const TEST_DATABASE_URL: &str = "TEST_DATABASE_URL";
@@ -173,6 +177,10 @@ impl TestApp {
         config.db_timeout = Duration::from_secs(2);
         config.bootstrap_admin_password = Some(ADMIN_PASSWORD.to_owned());
         config.jwt_secret = Some(JWT_SECRET.as_bytes().to_vec());
+        if db.is_postgres() {
+            config.pii_key =
+                Some(persistence::personal_data::PiiKey::from_base64(PII_KEY).unwrap());
+        }
         adjust(&mut config);
         let prepared = api::server::prepare(&config).unwrap();
         let (tx, rx) = std::sync::mpsc::channel();

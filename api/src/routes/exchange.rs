@@ -11,6 +11,7 @@ use domain::pairing_import::{self, CountyRef, OrganizationRef, RowAction};
 use domain::policy::{authorize, Action, Resource};
 use domain::{FieldError, KeyCounty, RegionLevel};
 use futures_util::StreamExt;
+use persistence::households::{self as household_store, HouseholdRow};
 use persistence::journal::{self, Written};
 use persistence::organizations::{self as org_store, OrganizationRow};
 use persistence::pairings::{self as pairing_store, PairingRow};
@@ -95,6 +96,25 @@ pub struct ImportReport {
     row_errors: Vec<pairing_import::RowError>,
 }
 
+/// The upload's media type: CSV or XLSX, else 415.
+fn upload_media_type(req: &HttpRequest) -> Result<String, ApiError> {
+    let media_type = req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .map(|v| v.trim().to_ascii_lowercase())
+        .unwrap_or_default();
+    if matches!(
+        media_type.as_str(),
+        spreadsheet::CSV | spreadsheet::XLSX | "application/csv"
+    ) {
+        Ok(media_type)
+    } else {
+        Err(ApiError::UnsupportedMediaType)
+    }
+}
+
 /// Reads the upload within `MAX_IMPORT_BYTES`.
 async fn read_upload(mut payload: web::Payload, limit: usize) -> Result<Vec<u8>, ApiError> {
     let mut bytes = Vec::new();
@@ -152,19 +172,7 @@ pub async fn import_pairings(
         Action::CreatePairing,
         &Resource::Pairings,
     ))?;
-    let media_type = req
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.split(';').next())
-        .map(|v| v.trim().to_ascii_lowercase())
-        .unwrap_or_default();
-    if !matches!(
-        media_type.as_str(),
-        spreadsheet::CSV | spreadsheet::XLSX | "application/csv"
-    ) {
-        return Err(ApiError::UnsupportedMediaType);
-    }
+    let media_type = upload_media_type(&req)?;
     let bytes = read_upload(payload, state.max_import_bytes).await?;
     let dry_run = query.dry_run.unwrap_or(false);
     let table = web::block(move || spreadsheet::read_table(&media_type, &bytes)).await??;
@@ -555,4 +563,222 @@ pub async fn export_pairings_xlsx(
     let bytes =
         web::block(move || spreadsheet::write_xlsx("结对帮扶", EXPORT_HEADERS, &rows)).await??;
     Ok(attachment(spreadsheet::XLSX, "pairings.xlsx", bytes))
+}
+
+/// What one household row does.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct HouseholdImportItem {
+    /// As the spreadsheet numbers it (the header is row 1).
+    pub row: usize,
+    /// `create_household`, or `unchanged` when a household with the row's ID number
+    /// is registered already (it is left as it is).
+    #[schema(example = "create_household")]
+    pub action: String,
+    pub village_code: String,
+    /// Masked.
+    #[schema(example = "张*")]
+    pub head_name: String,
+    /// Masked.
+    #[schema(example = "530102********011X")]
+    pub id_number: String,
+}
+
+/// What a household import did, or (with `dry_run`) would do. Personal data is masked
+/// here too, and problems never quote the value.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct HouseholdImportReport {
+    pub dry_run: bool,
+    pub valid: bool,
+    pub rows_read: usize,
+    pub households_created: usize,
+    pub unchanged: usize,
+    pub items: Vec<HouseholdImportItem>,
+    pub errors: Vec<ImportError>,
+}
+
+/// Import monitored households from the monitoring system (county officers for their
+/// county, province admins).
+///
+/// A CSV (UTF-8 with or without BOM, or GB18030) or XLSX file whose first row names
+/// the columns in Chinese or English: `村代码`/`village_code`, `户主姓名`/`head_name`,
+/// `身份证号`/`id_number`, `家庭人口`/`members`, `监测类别`/`category` (code or
+/// 脱贫不稳定户/边缘易致贫户/突发严重困难户), and optionally `联系电话`/`phone`,
+/// `特殊群体`/`special_groups` (codes or Chinese names separated by 、), `风险是否消除`/
+/// `risk_eliminated` (是/否) and `备注`/`note`. A row whose ID number is registered
+/// already is left as it is (`unchanged`). With `dry_run=true` nothing is stored;
+/// otherwise it is all or nothing: any bad row is a 422 naming every problem as
+/// `rows[<row>].<column>`, and nothing is stored.
+#[utoipa::path(
+    tag = "households",
+    params(ImportQuery),
+    request_body(description = "The spreadsheet", content(
+        (Vec<u8> = "text/csv"),
+        (Vec<u8> = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+    )),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Imported, or the dry run's report", body = HouseholdImportReport),
+        (status = 400, description = "A parameter cannot be read", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Neither a county officer nor a province admin", body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = "The file is larger than MAX_IMPORT_BYTES", body = Problem, content_type = "application/problem+json"),
+        (status = 415, description = "Neither CSV nor XLSX", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Bad rows (each named as `rows[<row>].<column>`) or an unreadable file; nothing stored",
+            body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "The database is unavailable", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/imports/households")]
+pub async fn import_households(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    auth: Authenticated,
+    query: ImportQuery,
+    payload: web::Payload,
+) -> Result<HttpResponse, ApiError> {
+    use domain::household_import;
+    use domain::identity::Role;
+
+    if !matches!(auth.actor.role, Role::ProvinceAdmin | Role::CountyOfficer) {
+        return Err(ApiError::Forbidden { fields: Vec::new() });
+    }
+    let media_type = upload_media_type(&req)?;
+    let bytes = read_upload(payload, state.max_import_bytes).await?;
+    let dry_run = query.dry_run.unwrap_or(false);
+    let table = web::block(move || spreadsheet::read_table(&media_type, &bytes)).await??;
+    let Some((header_row, rows)) = table.split_first() else {
+        return Err(ApiError::Validation(vec![FieldError::rule(
+            "body",
+            "empty_file",
+            "文件是空的",
+            "the file is empty",
+        )]));
+    };
+    let positions = household_import::header_columns(header_row, |h| {
+        spreadsheet::column_of(h, household_import::COLUMNS)
+    })
+    .map_err(|missing| spreadsheet::missing_columns(&missing))?;
+    let rows = rows.to_vec();
+    let lang = crate::context::request_lang(&req);
+    let actor = auth.actor.clone();
+    let vault = state.vault.clone();
+    let context = auth::write_context(&req, Some(&auth.actor));
+    let (report, row_errors) = state
+        .db(move |conn| {
+            journal::write::<_, ApiError, _>(conn, &context, |conn| {
+                let named: Vec<String> = positions
+                    .get("village_code")
+                    .map(|&i| {
+                        rows.iter()
+                            .filter_map(|r| r.get(i))
+                            .map(|c| c.trim().to_owned())
+                            .filter(|c| !c.is_empty())
+                            .collect::<HashSet<_>>()
+                            .into_iter()
+                            .collect()
+                    })
+                    .unwrap_or_default();
+                let villages = persistence::regions::villages_among(conn, &named)?;
+                let plan = household_import::plan(&rows, &positions, &villages, |county| {
+                    let resource = Resource::Household {
+                        county_code: county,
+                        organization_paired: false,
+                    };
+                    authorize(Some(&actor), Action::WriteHousehold, &resource).is_allowed()
+                });
+                let indexes: Vec<Vec<String>> = plan
+                    .rows
+                    .iter()
+                    .map(|r| vault.blind_indexes(r.personal.id_number.as_str()))
+                    .collect();
+                let all: Vec<String> = indexes.iter().flatten().cloned().collect();
+                let taken: HashSet<String> = household_store::taken_id_number_indexes(conn, &all)?
+                    .into_iter()
+                    .collect();
+                let exists: Vec<bool> = indexes
+                    .iter()
+                    .map(|ix| ix.iter().any(|i| taken.contains(i)))
+                    .collect();
+                let errors: Vec<ImportError> = plan
+                    .errors
+                    .iter()
+                    .map(|e| ImportError {
+                        row: e.row,
+                        column: e.column.to_owned(),
+                        code: e.violation.code().to_owned(),
+                        message: e.violation.message(lang),
+                    })
+                    .collect();
+                let items: Vec<HouseholdImportItem> = plan
+                    .rows
+                    .iter()
+                    .zip(&exists)
+                    .map(|(r, exists)| {
+                        let masked = r.personal.masked();
+                        HouseholdImportItem {
+                            row: r.row,
+                            action: if *exists {
+                                "unchanged"
+                            } else {
+                                "create_household"
+                            }
+                            .to_owned(),
+                            village_code: r.village_code.to_string(),
+                            head_name: masked.head_name,
+                            id_number: masked.id_number,
+                        }
+                    })
+                    .collect();
+                let created = exists.iter().filter(|e| !**e).count();
+                let report = HouseholdImportReport {
+                    dry_run,
+                    valid: plan.is_valid(),
+                    rows_read: plan.read,
+                    households_created: created,
+                    unchanged: exists.len() - created,
+                    items,
+                    errors,
+                };
+                if dry_run || !plan.is_valid() {
+                    return Ok(Written::unchanged((report, plan.errors)));
+                }
+                let now = persistence::now();
+                let mut stored = Vec::with_capacity(created);
+                let mut entries = Vec::with_capacity(created);
+                for (planned, _) in plan.rows.into_iter().zip(exists).filter(|(_, e)| !e) {
+                    let household = domain::household::Household {
+                        id: uuid::Uuid::now_v7(),
+                        village_code: planned.village_code,
+                        personal: planned.personal,
+                        members: planned.members,
+                        category: planned.category,
+                        special_groups: planned.special_groups,
+                        risk_eliminated: planned.risk_eliminated,
+                        note: planned.note,
+                        version: 1,
+                        created_at: now,
+                        updated_at: now,
+                    };
+                    stored.push(HouseholdRow::seal(&household, &vault)?);
+                    entries.push(journal::Entry {
+                        entity: "household",
+                        entity_id: household.id.to_string(),
+                        action: "import",
+                        changes: crate::routes::households::created_changes(&household),
+                    });
+                }
+                household_store::insert_households(conn, &stored)?;
+                Ok(Written::new((report, Vec::new()), entries))
+            })
+        })
+        .await?;
+    if !report.valid && !dry_run {
+        return Err(ApiError::Validation(
+            row_errors
+                .into_iter()
+                .map(|e| FieldError::new(format!("rows[{}].{}", e.row, e.column), e.violation))
+                .collect(),
+        ));
+    }
+    Ok(HttpResponse::Ok().json(report))
 }

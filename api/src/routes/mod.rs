@@ -10,6 +10,7 @@ use crate::error::ApiError;
 pub mod auth;
 pub mod counties;
 pub mod exchange;
+pub mod households;
 pub mod journal;
 pub mod liaisons;
 pub mod operations;
@@ -23,6 +24,7 @@ pub mod reports;
 pub mod supervision;
 pub mod users;
 pub mod village_pairings;
+pub mod wishes;
 
 pub const API_BASE: &str = "/api/v1";
 
@@ -53,6 +55,22 @@ pub fn configure(cfg: &mut ServiceConfig) {
                 .service(organizations::create_organization)
                 .service(organizations::get_organization)
                 .service(organizations::update_organization)
+                .service(households::list_households)
+                .service(households::create_household)
+                .service(households::get_household)
+                .service(households::update_household)
+                .service(households::reveal_personal_data)
+                .service(households::list_assistance)
+                .service(households::create_assistance)
+                .service(households::get_household_stats)
+                .service(exchange::import_households)
+                .service(wishes::list_wishes)
+                .service(wishes::create_wish)
+                .service(wishes::get_wish)
+                .service(wishes::claim_wish)
+                .service(wishes::release_wish)
+                .service(wishes::fulfil_wish)
+                .service(wishes::cancel_wish)
                 .service(pairings::list_pairings)
                 .service(pairings::create_pairing)
                 .service(pairings::get_pairing)

@@ -119,7 +119,7 @@ fn resource_of(p: &VillagePairing) -> Result<(RegionCode, uuid::Uuid), ApiError>
 }
 
 /// The village a code names, or 422 naming `village_code`.
-fn village(conn: &mut DbConnection, raw: &str) -> Result<RegionCode, ApiError> {
+pub(crate) fn village(conn: &mut DbConnection, raw: &str) -> Result<RegionCode, ApiError> {
     let invalid = |v: Violation| ApiError::Validation(vec![FieldError::new("village_code", v)]);
     let code = RegionCode::parse(raw).map_err(invalid)?;
     match persistence::regions::find_region(conn, &code)? {

@@ -1,0 +1,3 @@
+DROP TABLE assistance_records;
+DROP TABLE wishes;
+DROP TABLE households;
