@@ -536,13 +536,36 @@ fn json_field_error(path: &str, message: &str) -> FieldError {
     } else {
         path.to_owned()
     };
-    // Keep serde's own words minus the position, which means nothing to a client.
-    let expected = message
-        .split(" at line ")
+    // Keep serde's own words minus the position, which means nothing to a client, and
+    // minus the value sent, which may be personal data (an ID number or phone sent as
+    // a JSON number) and must not come back in a response or reach a log.
+    let message = message.split(" at line ").next().unwrap_or(message);
+    FieldError::new(
+        field,
+        Violation::InvalidFormat {
+            expected: without_value(message),
+        },
+    )
+}
+
+/// serde's "invalid type: integer `123`, expected a string" (or "invalid value:
+/// string \"…\", expected …") without the value: "invalid type: integer, expected a
+/// string". Other messages are kept as they are.
+fn without_value(message: &str) -> String {
+    if !(message.starts_with("invalid type: ") || message.starts_with("invalid value: ")) {
+        return message.to_owned();
+    }
+    // The value comes first and may itself contain ", expected ": split at the last.
+    let (unexpected, expected) = match message.rfind(", expected ") {
+        Some(i) => message.split_at(i),
+        None => (message, ""),
+    };
+    let kind = unexpected
+        .split(['`', '"'])
         .next()
-        .unwrap_or(message)
-        .to_owned();
-    FieldError::new(field, Violation::InvalidFormat { expected })
+        .unwrap_or(unexpected)
+        .trim_end();
+    format!("{kind}{expected}")
 }
 
 /// Deserializes a field that distinguishes "absent" (`None`) from `null`

@@ -3,6 +3,7 @@
 
 pub mod change;
 mod code_enum;
+pub mod evaluation;
 pub mod household;
 pub mod household_import;
 pub mod i18n;
@@ -17,6 +18,7 @@ pub mod policy;
 pub mod project;
 pub mod region;
 pub mod report;
+pub mod stats;
 pub mod supervision;
 pub mod validation;
 

@@ -293,7 +293,9 @@ pub fn reseal_all(conn: &mut DbConnection, vault: &Vault) -> Result<usize, Resea
                 if !stale {
                     continue;
                 }
-                let household = row.open(vault).map_err(|e| ResealError::Open(row.id.0, e))?;
+                let household = row
+                    .open(vault)
+                    .map_err(|e| ResealError::Open(row.id.0, e))?;
                 update_household(conn, &HouseholdRow::seal(&household, vault)?)?;
                 resealed += 1;
             }
@@ -735,6 +737,23 @@ pub fn update_wish(
     .set(next.row())
     .execute(conn)?;
     Ok(changed == 1)
+}
+
+/// Moves a household's wishes with it (they carry its village and county, which
+/// decide who sees and manages them): after its village changed.
+pub fn move_wishes(
+    conn: &mut DbConnection,
+    household_id: uuid::Uuid,
+    village: &RegionCode,
+    county: &RegionCode,
+) -> QueryResult<()> {
+    diesel::update(wishes::table.filter(wishes::household_id.eq(DbUuid(household_id))))
+        .set((
+            wishes::village_code.eq(village.as_str()),
+            wishes::county_code.eq(county.as_str()),
+        ))
+        .execute(conn)
+        .map(|_| ())
 }
 
 pub fn find_wish(conn: &mut DbConnection, id: uuid::Uuid) -> QueryResult<Option<WishRecord>> {

@@ -17,6 +17,7 @@ pub mod regions;
 pub mod reports;
 pub mod schema;
 pub mod seed;
+pub mod stats;
 pub mod supervision;
 pub mod users;
 

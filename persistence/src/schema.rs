@@ -376,6 +376,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     households,
     wishes,
     assistance_records,
+    evaluation_weights,
 );
 
 diesel::table! {
@@ -471,3 +472,14 @@ diesel::joinable!(households -> regions (village_code));
 diesel::joinable!(wishes -> households (household_id));
 diesel::joinable!(assistance_records -> households (household_id));
 diesel::joinable!(assistance_records -> organizations (organization_id));
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::dialect::PortableTimestamp;
+
+    evaluation_weights (indicator) {
+        indicator -> Text,
+        weight -> Integer,
+        updated_at -> PortableTimestamp,
+    }
+}

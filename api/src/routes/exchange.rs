@@ -503,7 +503,7 @@ async fn export_rows(
         .collect())
 }
 
-fn attachment(media_type: &str, name: &str, bytes: Vec<u8>) -> HttpResponse {
+pub(crate) fn attachment(media_type: &str, name: &str, bytes: Vec<u8>) -> HttpResponse {
     HttpResponse::Ok()
         .insert_header((header::CONTENT_TYPE, media_type))
         .insert_header((

@@ -614,6 +614,10 @@ pub async fn update_household(
                     HouseholdRow::seal(&next, &vault)?
                 };
                 store::update_household(conn, &next_row)?;
+                if next.village_code != current.village_code {
+                    let county = county_of(&next.village_code)?;
+                    store::move_wishes(conn, id, &next.village_code, &county)?;
+                }
                 let entry = Entry {
                     entity: "household",
                     entity_id: id.to_string(),

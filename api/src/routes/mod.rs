@@ -21,6 +21,7 @@ pub mod party;
 pub mod projects;
 pub mod regions;
 pub mod reports;
+pub mod stats;
 pub mod supervision;
 pub mod users;
 pub mod village_pairings;
@@ -55,6 +56,14 @@ pub fn configure(cfg: &mut ServiceConfig) {
                 .service(organizations::create_organization)
                 .service(organizations::get_organization)
                 .service(organizations::update_organization)
+                .service(stats::get_overview)
+                .service(stats::get_prefecture_stats)
+                .service(stats::get_county_stats)
+                .service(stats::export_stats_xlsx)
+                .service(stats::get_indicators)
+                .service(stats::rank_organizations)
+                .service(stats::get_weights)
+                .service(stats::set_weights)
                 .service(households::list_households)
                 .service(households::create_household)
                 .service(households::get_household)
