@@ -69,6 +69,77 @@ impl utoipa::Modify for BearerAuth {
     }
 }
 
+/// Every `POST` but logging in and out takes `Idempotency-Key` (see `crate::idempotency`),
+/// with the answers that brings.
+struct IdempotencyKey;
+
+impl utoipa::Modify for IdempotencyKey {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::path::{ParameterBuilder, ParameterIn};
+        use utoipa::openapi::{
+            ContentBuilder, ObjectBuilder, Ref, Required, ResponseBuilder, Type,
+        };
+        let problem = |description: &str| {
+            ResponseBuilder::new()
+                .description(description)
+                .content(
+                    "application/problem+json",
+                    ContentBuilder::new()
+                        .schema(Some(Ref::from_schema_name("Problem")))
+                        .build(),
+                )
+                .build()
+        };
+        for (path, item) in openapi.paths.paths.iter_mut() {
+            let Some(post) = item.post.as_mut() else {
+                continue;
+            };
+            if path.starts_with("/api/v1/auth/") {
+                continue;
+            }
+            post.parameters.get_or_insert_with(Vec::new).push(
+                ParameterBuilder::new()
+                    .name("Idempotency-Key")
+                    .parameter_in(ParameterIn::Header)
+                    .required(Required::False)
+                    .description(Some(
+                        "Makes a retry safe: the same key from the same account with the same request \
+                         within 24 hours gets the first successful answer again (marked \
+                         `Idempotent-Replayed: true`) without a second write; with another request it is \
+                         a 422. 1–128 visible ASCII characters.",
+                    ))
+                    .schema(Some(
+                        ObjectBuilder::new()
+                            .schema_type(Type::String)
+                            .min_length(Some(1))
+                            .max_length(Some(128))
+                            .pattern(Some("^[!-~]+$")),
+                    ))
+                    .build(),
+            );
+            let responses = &mut post.responses.responses;
+            for (status, description) in [
+                (
+                    "400",
+                    "The `Idempotency-Key` is malformed, or a parameter cannot be read",
+                ),
+                (
+                    "409",
+                    "A request with this `Idempotency-Key` is still being handled, or a conflict",
+                ),
+                (
+                    "422",
+                    "This `Idempotency-Key` was used for another request, or a field is invalid",
+                ),
+            ] {
+                responses
+                    .entry(status.to_owned())
+                    .or_insert_with(|| problem(description).into());
+            }
+        }
+    }
+}
+
 /// The complete document, as served at `/api/v1/openapi.json`.
 pub fn document() -> utoipa::openapi::OpenApi {
     let (_, api) = App::new()
@@ -76,6 +147,9 @@ pub fn document() -> utoipa::openapi::OpenApi {
         .openapi(ApiDoc::openapi())
         .configure(routes::configure)
         .split_for_parts();
+    // The paths exist only now that the routes are registered.
+    let mut api = api;
+    utoipa::Modify::modify(&IdempotencyKey, &mut api);
     api
 }
 

@@ -198,7 +198,8 @@ pub fn start(config: &Config, prepared: Prepared) -> Result<Running, StartError>
             // Compress outermost, so problems rendered by the request context are compressed
             // (or not) like any other body.
             .map(|app| {
-                app.wrap(Condition::new(!origins.is_empty(), cors(&origins)))
+                app.wrap(from_fn(crate::idempotency::idempotent_posts))
+                    .wrap(Condition::new(!origins.is_empty(), cors(&origins)))
                     .wrap(from_fn(request_context))
                     .wrap(Compress::default())
             })

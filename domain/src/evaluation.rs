@@ -255,8 +255,10 @@ pub fn score(figures: &Figures, weights: &Weights) -> Score {
     }
 }
 
+/// Rounded to one decimal; a zero is always `0.0`, never `-0.0` (no violations:
+/// `-weight × 0`).
 fn round1(x: f64) -> f64 {
-    (x * 10.0).round() / 10.0
+    (x * 10.0).round() / 10.0 + 0.0
 }
 
 #[cfg(test)]
@@ -283,6 +285,10 @@ mod tests {
         assert_eq!(score(&all(5.0), &weights).score, 100.0, "capped per figure");
         assert_eq!(score(&all(0.0), &weights).score, 0.0);
         assert_eq!(score(&all(0.5), &weights).score, 50.0);
+        let full = score(&all(1.0), &weights);
+        let violations = full.inputs.last().unwrap();
+        assert_eq!(violations.indicator, Indicator::Violations);
+        assert!(violations.points.is_sign_positive(), "0.0, not -0.0");
     }
 
     #[test]

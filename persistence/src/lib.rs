@@ -5,6 +5,7 @@ pub mod db;
 pub mod dialect;
 pub mod error;
 pub mod households;
+pub mod idempotency;
 pub mod journal;
 pub mod liaisons;
 pub mod migrations;

@@ -377,6 +377,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     wishes,
     assistance_records,
     evaluation_weights,
+    idempotency_keys,
 );
 
 diesel::table! {
@@ -481,5 +482,20 @@ diesel::table! {
         indicator -> Text,
         weight -> Integer,
         updated_at -> PortableTimestamp,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::dialect::{PortableTimestamp, PortableUuid};
+
+    idempotency_keys (user_id, key) {
+        user_id -> PortableUuid,
+        key -> Text,
+        fingerprint -> Text,
+        status -> Nullable<Integer>,
+        response_headers -> Nullable<Text>,
+        response_body -> Nullable<Text>,
+        created_at -> PortableTimestamp,
     }
 }
