@@ -163,7 +163,7 @@ pub struct Figures {
     /// Every wish status with its count.
     pub wishes_by_status: BTreeMap<String, i64>,
     /// Reports of the year (prefectures' half-year reports; for the province also the
-    /// province-level organizations' annual reports). Absent for a county.
+    /// province-level organizations' annual reports). `null` for a county.
     pub reports: Option<ReportFigures>,
     /// Prefectures and counties with a liaison from each department, against all of them.
     pub liaison_coverage: Target,

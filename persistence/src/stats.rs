@@ -179,7 +179,8 @@ pub fn submitted_reports(conn: &mut DbConnection, year: i32) -> QueryResult<Vec<
 /// (`code` = organization id as text).
 #[derive(Debug, Clone, Default)]
 pub struct OrganizationCounts {
-    /// n = pairings whose agreement was due in the year, a = signed on time.
+    /// n = pairings whose agreement was due in the year (not those ended unsigned: an
+    /// adjusted pairing is no failure), a = signed on time.
     pub agreements: Vec<Grouped>,
     /// key = county code of each non-terminated pairing (one row per pairing).
     pub counties: Vec<Grouped>,
@@ -208,7 +209,8 @@ pub fn organization_counts(conn: &mut DbConnection, year: Year) -> QueryResult<O
             conn,
             &format!(
                 "SELECT {} AS code, '' AS key, COUNT(*) AS n, {} AS a, {ZERO} AS b, {ZERO} AS c \
-                 FROM pairings WHERE agreement_deadline BETWEEN {first} AND {last} GROUP BY organization_id",
+                 FROM pairings WHERE agreement_deadline BETWEEN {first} AND {last} \
+                 AND (status <> 'terminated' OR agreement_signed_on IS NOT NULL) GROUP BY organization_id",
                 id("organization_id"),
                 sum("CASE WHEN agreement_signed_on IS NOT NULL AND agreement_signed_on <= agreement_deadline THEN 1 ELSE 0 END"),
             ),
