@@ -131,7 +131,13 @@ fn a_failed_first_request_is_not_kept_and_expired_keys_run_again() {
     let key = [("Idempotency-Key", "will-fail-first")];
     let mut bad = organization(4);
     bad["credit_code"] = json!("not a credit code");
-    let res = app.request("POST", "/api/v1/organizations", Some(&admin), Some(&bad), &key);
+    let res = app.request(
+        "POST",
+        "/api/v1/organizations",
+        Some(&admin),
+        Some(&bad),
+        &key,
+    );
     assert_eq!(res.status, 422);
     assert_eq!(
         count(&app, "SELECT COUNT(*) AS n FROM idempotency_keys"),
