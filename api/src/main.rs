@@ -55,6 +55,22 @@ enum Command {
     /// After rotating PII_KEY (the old key moved to PII_PREVIOUS_KEYS): re-seal every
     /// household's personal data with the new key. Idempotent.
     ResealPersonalData,
+    /// Fill an empty database with synthetic demonstration data (labelled 【演示】 and
+    /// 演示数据（合成）), for front-end teams and benchmarks. Refuses a database that
+    /// already holds organizations or households.
+    DemoData {
+        /// small (about 1/50: every screen has data) or large (5,000 organizations,
+        /// 200,000 households, 1,000,000 assistance records)
+        #[arg(long, default_value = "small")]
+        scale: persistence::demo::Scale,
+        /// The same seed (and as-of date) gives the same data.
+        #[arg(long, default_value_t = persistence::demo::DEFAULT_SEED)]
+        seed: u64,
+        /// The data's "today", YYYY-MM-DD: nothing is dated later (default: today in
+        /// Asia/Shanghai).
+        #[arg(long)]
+        as_of: Option<chrono::NaiveDate>,
+    },
     /// Print the OpenAPI document.
     Openapi {
         /// Write to this file instead of standard output.
@@ -196,6 +212,34 @@ fn run(command: Command) -> Result<(), String> {
                 account.role,
                 account.id
             );
+            Ok(())
+        }
+        Command::DemoData { scale, seed, as_of } => {
+            let config = Config::from_env().map_err(|e| e.to_string())?;
+            let mut conn = connect(&config)?;
+            api::server::migrate_and_seed(&mut conn).map_err(|e| e.to_string())?;
+            let vault = api::server::resolve_vault(&config, &mut conn)?;
+            let options = persistence::demo::Options {
+                scale,
+                seed,
+                as_of: as_of.unwrap_or_else(|| domain::pairing::shanghai_today(chrono::Utc::now())),
+            };
+            log::warn!(
+                "generating SYNTHETIC demonstration data (scale {scale}, seed {seed}, as of {}) into {}: \
+                 names start with {}, notes say {}; it is not real data",
+                options.as_of,
+                config.database_url.redacted(),
+                persistence::demo::NAME_PREFIX,
+                persistence::demo::NOTE,
+            );
+            let mut progress = persistence::demo::ProgressLog::default();
+            let summary = persistence::demo::generate(&mut conn, &vault, &options, |p| {
+                if let Some(line) = progress.line(p) {
+                    eprintln!("{line}");
+                }
+            })
+            .map_err(|e| e.to_string())?;
+            println!("{summary}");
             Ok(())
         }
         Command::Serve => serve(),

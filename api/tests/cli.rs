@@ -43,6 +43,7 @@ fn every_command_has_help() {
         &["migrate"],
         &["seed-regions"],
         &["create-user"],
+        &["demo-data"],
         &["openapi"],
     ] {
         let mut args = command.to_vec();
@@ -151,4 +152,26 @@ fn a_bad_setting_names_its_variable() {
         "{}",
         text(&out.stderr)
     );
+}
+
+#[test]
+fn demo_data_fills_an_empty_database_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = zhenxing(dir.path(), &["demo-data", "--scale", "small"], "");
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let summary = text(&out.stdout);
+    assert!(summary.contains("演示数据（合成）"), "{summary}");
+    assert!(summary.contains("organizations"), "{summary}");
+    assert!(text(&out.stderr).contains("100%"), "progress on stderr");
+
+    let again = zhenxing(dir.path(), &["demo-data", "--scale", "small"], "");
+    assert!(!again.status.success());
+    assert!(
+        text(&again.stderr).contains("already holds 100 organizations"),
+        "{}",
+        text(&again.stderr)
+    );
+
+    let bad = zhenxing(dir.path(), &["demo-data", "--scale", "huge"], "");
+    assert!(!bad.status.success());
 }

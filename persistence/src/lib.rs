@@ -2,6 +2,7 @@
 //! region seed — one code path over PostgreSQL (production) and SQLite (embedded).
 
 pub mod db;
+pub mod demo;
 pub mod dialect;
 pub mod error;
 pub mod households;
