@@ -111,13 +111,13 @@ measure() {
     rows+=("| \`$name\` | $rps | $(field p50_ms "$api") | $p95 | $(field errors "$api") | $db | $(echo "scale=2; $rps / $db" | bc) |")
 }
 
-measure "GET /regions/{code}" "$B/regions/530102" "" region.sql -D "code='530102'"
+measure "GET /regions/{code}" "$B/regions/530102" "" region.sql -D code=530102
 measure "GET /pairings?page_size=20" "$B/pairings?page_size=20" "" pairings.sql
 measure "GET /projects?county=$BENCH_COUNTY" "$B/projects?county=$BENCH_COUNTY" get_with_token.lua projects.sql \
-    -D "county='$BENCH_COUNTY'"
+    -D "county=$BENCH_COUNTY"
 measure "GET /stats/overview?year=$YEAR" "$B/stats/overview?year=$YEAR" "" overview.sql
 measure "POST /projects" "$B/projects" post_projects.lua post_project.sql \
-    -D "county='$BENCH_COUNTY'" -D "organization='$BENCH_ORGANIZATION'"
+    -D "county=$BENCH_COUNTY" -D "organization=$BENCH_ORGANIZATION"
 
 step "peak RSS under 64 connections"
 run_wrk "$B/stats/overview?year=$YEAR" "" 64 >/dev/null

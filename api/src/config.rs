@@ -39,6 +39,9 @@ pub struct Config {
     /// `TRUST_FORWARDED_FOR`: take the client address from the last `X-Forwarded-For`
     /// entry (set it only behind a proxy that appends one).
     pub trust_forwarded_for: bool,
+    /// `STATS_CACHE_SECONDS`: how long the statistics of a year are reused before
+    /// they are counted again (0: every request counts).
+    pub stats_cache: Duration,
     /// `PII_KEY`: the key (base64 of 32 bytes) that seals households' personal data.
     /// `None` only on SQLite, where one is generated and kept beside the database file.
     pub pii_key: Option<PiiKey>,
@@ -135,6 +138,7 @@ impl Config {
                 ),
             });
         }
+        let stats_cache = Duration::from_secs(number(&get, "STATS_CACHE_SECONDS", 30, 0, 3600)?);
         let trust_forwarded_for = match get("TRUST_FORWARDED_FOR").as_deref() {
             None | Some("false") | Some("0") => false,
             Some("true") | Some("1") => true,
@@ -179,6 +183,7 @@ impl Config {
             bootstrap_admin_password,
             cors_allowed_origins,
             trust_forwarded_for,
+            stats_cache,
             pii_key,
             pii_previous_keys,
         })
@@ -240,6 +245,7 @@ mod tests {
             ("TOKEN_TTL_SECONDS", "5"),
             ("CORS_ALLOWED_ORIGINS", "*"),
             ("TRUST_FORWARDED_FOR", "perhaps"),
+            ("STATS_CACHE_SECONDS", "7200"),
             ("PII_KEY", "c2hvcnQ="),
             ("PII_PREVIOUS_KEYS", "not base64!"),
         ] {

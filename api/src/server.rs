@@ -161,6 +161,7 @@ pub fn start(config: &Config, prepared: Prepared) -> Result<Running, StartError>
         max_import_bytes: config.max_import_bytes,
         trust_forwarded_for: config.trust_forwarded_for,
         vault: prepared.vault,
+        stats: std::sync::Arc::new(routes::stats::StatsCache::new(config.stats_cache)),
     };
     let metrics = web::Data::new(Metrics::new());
     let state = web::Data::new(state);
@@ -205,7 +206,10 @@ pub fn start(config: &Config, prepared: Prepared) -> Result<Running, StartError>
             })
             .into_app()
     })
-    .workers(config.workers);
+    .workers(config.workers)
+    // Database work runs on the blocking pool; more threads than connections would
+    // only wait for one, each holding its own allocator arena (memory under load).
+    .worker_max_blocking_threads((config.db_pool_size as usize).max(2));
     let server = server
         .bind(config.bind_addr)
         .map_err(|cause| StartError::Bind {

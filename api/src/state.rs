@@ -17,6 +17,8 @@ pub struct AppState {
     pub trust_forwarded_for: bool,
     /// Seals and opens households' personal data.
     pub vault: std::sync::Arc<persistence::personal_data::Vault>,
+    /// The statistics of recent years, counted at most once per `STATS_CACHE_SECONDS`.
+    pub stats: std::sync::Arc<crate::routes::stats::StatsCache>,
 }
 
 impl AppState {

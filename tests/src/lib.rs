@@ -177,6 +177,8 @@ impl TestApp {
         config.db_timeout = Duration::from_secs(2);
         config.bootstrap_admin_password = Some(ADMIN_PASSWORD.to_owned());
         config.jwt_secret = Some(JWT_SECRET.as_bytes().to_vec());
+        // Tests read their own writes in the statistics at once.
+        config.stats_cache = Duration::ZERO;
         if db.is_postgres() {
             config.pii_key =
                 Some(persistence::personal_data::PiiKey::from_base64(PII_KEY).unwrap());

@@ -87,6 +87,54 @@ struct Counted {
     annual_reports: ReportFigures,
 }
 
+/// The counted figures of recent years, shared by the stats endpoints: dashboards poll
+/// them, and counting a year takes a few hundred milliseconds at the programme's full
+/// size. One request counts at a time (the others wait for its result), and a count is
+/// reused for `ttl` (`computed_at` in the answers says when it was made).
+pub struct StatsCache {
+    ttl: std::time::Duration,
+    counted: futures_util::lock::Mutex<
+        HashMap<i32, (std::time::Instant, DateTime<Utc>, std::sync::Arc<Counted>)>,
+    >,
+}
+
+impl StatsCache {
+    pub fn new(ttl: std::time::Duration) -> Self {
+        StatsCache {
+            ttl,
+            counted: futures_util::lock::Mutex::new(HashMap::new()),
+        }
+    }
+}
+
+/// The figures of `year`, from the cache while fresh.
+async fn counted(
+    state: &web::Data<AppState>,
+    year: Year,
+    year_number: i32,
+) -> Result<(std::sync::Arc<Counted>, DateTime<Utc>), ApiError> {
+    let cache = state.stats.clone();
+    let mut entries = cache.counted.lock().await;
+    if let Some((at, computed_at, counted)) = entries.get(&year_number) {
+        if at.elapsed() < cache.ttl {
+            return Ok((counted.clone(), *computed_at));
+        }
+    }
+    let computed_at = persistence::now();
+    let fresh = std::sync::Arc::new(state.db(move |conn| count(conn, year, year_number)).await?);
+    if cache.ttl.is_zero() {
+        entries.clear();
+    } else {
+        // Only this year and last are asked for often; drop older ones.
+        entries.retain(|y, _| (*y - year_number).abs() <= 1);
+        entries.insert(
+            year_number,
+            (std::time::Instant::now(), computed_at, fresh.clone()),
+        );
+    }
+    Ok((fresh, computed_at))
+}
+
 fn count(conn: &mut DbConnection, year: Year, year_number: i32) -> Result<Counted, ApiError> {
     let today = today();
     let regions = persistence::regions::upper_regions(conn)?;
@@ -345,7 +393,7 @@ pub async fn get_overview(
     let (year, year_number, reader) = read_query(&req)?;
     reader.finish()?;
     let scope = scope_of(auth.actor());
-    let counted = state.db(move |conn| count(conn, year, year_number)).await?;
+    let (counted, computed_at) = counted(&state, year, year_number).await?;
     let (region_code, region_name, figures) = match &scope {
         None => {
             let prefectures: Vec<&str> = counted
@@ -401,7 +449,7 @@ pub async fn get_overview(
         year: year_number,
         region_code,
         region_name,
-        computed_at: persistence::now(),
+        computed_at,
         figures,
     }))
 }
@@ -617,10 +665,10 @@ pub async fn get_prefecture_stats(
     let t = read_table_query(&req)?;
     let scope = scope_of(auth.actor());
     let (year, year_number) = (t.year, t.year_number);
-    let counted = state.db(move |conn| count(conn, year, year_number)).await?;
+    let (counted, computed_at) = counted(&state, year, year_number).await?;
     Ok(web::Json(RegionTable {
         year: t.year_number,
-        computed_at: persistence::now(),
+        computed_at,
         items: prefecture_rows(&counted, &t, &scope),
     }))
 }
@@ -645,10 +693,10 @@ pub async fn get_county_stats(
     let t = read_table_query(&req)?;
     let scope = scope_of(auth.actor());
     let (year, year_number) = (t.year, t.year_number);
-    let counted = state.db(move |conn| count(conn, year, year_number)).await?;
+    let (counted, computed_at) = counted(&state, year, year_number).await?;
     Ok(web::Json(RegionTable {
         year: t.year_number,
-        computed_at: persistence::now(),
+        computed_at,
         items: county_rows(&counted, &t, &scope),
     }))
 }
@@ -696,7 +744,7 @@ pub async fn export_stats_xlsx(
     let t = read_table_query(&req)?;
     let scope = scope_of(auth.actor());
     let (year, year_number) = (t.year, t.year_number);
-    let counted = state.db(move |conn| count(conn, year, year_number)).await?;
+    let (counted, _) = counted(&state, year, year_number).await?;
     let yuan = |fen: i64| Cell::Number(fen as f64 / 100.0);
     let rows: Vec<Vec<Cell>> = county_rows(&counted, &t, &scope)
         .into_iter()
