@@ -207,9 +207,10 @@ pub fn start(config: &Config, prepared: Prepared) -> Result<Running, StartError>
             .into_app()
     })
     .workers(config.workers)
-    // Database work runs on the blocking pool; more threads than connections would
-    // only wait for one, each holding its own allocator arena (memory under load).
-    .worker_max_blocking_threads((config.db_pool_size as usize).max(2));
+    // Database work runs on the blocking pool (one per worker); more threads in all
+    // than connections would only wait for one, each holding its own allocator arena
+    // (memory under load).
+    .worker_max_blocking_threads((config.db_pool_size as usize / config.workers.max(1)).max(2));
     let server = server
         .bind(config.bind_addr)
         .map_err(|cause| StartError::Bind {
