@@ -479,3 +479,35 @@ impl From<ureq::http::Response<ureq::Body>> for Response {
         }
     }
 }
+
+/// The civil date `days` days after 1970-01-01, as YYYY-MM-DD.
+pub fn civil_date(days: i64) -> String {
+    // Howard Hinnant's days_from_civil, inverted.
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!("{year:04}-{month:02}-{day:02}")
+}
+
+/// Today plus `offset` days in Asia/Shanghai (UTC+8), as the server counts days.
+pub fn shanghai_day(offset: i64) -> String {
+    let secs = i64::try_from(
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_secs(),
+    )
+    .unwrap();
+    civil_date((secs + 8 * 3600).div_euclid(86_400) + offset)
+}
+
+/// Today in Asia/Shanghai, as YYYY-MM-DD.
+pub fn today() -> String {
+    shanghai_day(0)
+}

@@ -6,10 +6,8 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a panic is a failure report
 
-use std::time::{SystemTime, UNIX_EPOCH};
-
 use serde_json::{json, Value};
-use tests::{Response, TestApp, TestUser};
+use tests::{civil_date, shanghai_day, today, Response, TestApp, TestUser};
 
 const VILLAGE_PAIRINGS: &str = "/api/v1/village-pairings";
 const COUNTY: &str = "530102";
@@ -24,39 +22,6 @@ const TOWNSHIP: &str = "530102001";
 /// A valid enterprise credit code (and one with a wrong check character).
 const ENTERPRISE_CODE: &str = "91350100M000100Y43";
 const BAD_ENTERPRISE_CODE: &str = "91350100M000100Y44";
-
-// --- Dates ----------------------------------------------------------------------
-
-/// The civil date `days` days after 1970-01-01, as YYYY-MM-DD.
-fn civil_date(days: i64) -> String {
-    // Howard Hinnant's days_from_civil, inverted.
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    format!("{year:04}-{month:02}-{day:02}")
-}
-
-/// Today plus `offset` days, in Asia/Shanghai (UTC+8), as the server counts days.
-fn shanghai_day(offset: i64) -> String {
-    let secs = i64::try_from(
-        SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .unwrap()
-            .as_secs(),
-    )
-    .unwrap();
-    civil_date((secs + 8 * 3600).div_euclid(86_400) + offset)
-}
-
-fn today() -> String {
-    shanghai_day(0)
-}
 
 #[test]
 fn the_test_calendar_is_right() {

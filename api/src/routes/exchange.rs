@@ -115,6 +115,28 @@ fn upload_media_type(req: &HttpRequest) -> Result<String, ApiError> {
     }
 }
 
+/// The uploaded sheet (CSV or XLSX, within `MAX_IMPORT_BYTES`): its header row and
+/// the rows below it; an empty file is a 422.
+async fn read_sheet(
+    req: &HttpRequest,
+    payload: web::Payload,
+    state: &AppState,
+) -> Result<(Vec<String>, Vec<Vec<String>>), ApiError> {
+    let media_type = upload_media_type(req)?;
+    let bytes = read_upload(payload, state.max_import_bytes).await?;
+    let mut table = web::block(move || spreadsheet::read_table(&media_type, &bytes)).await??;
+    if table.is_empty() {
+        return Err(ApiError::Validation(vec![FieldError::rule(
+            "body",
+            "empty_file",
+            "文件是空的",
+            "the file is empty",
+        )]));
+    }
+    let header = table.remove(0);
+    Ok((header, table))
+}
+
 /// Reads the upload within `MAX_IMPORT_BYTES`.
 async fn read_upload(mut payload: web::Payload, limit: usize) -> Result<Vec<u8>, ApiError> {
     let mut bytes = Vec::new();
@@ -172,23 +194,12 @@ pub async fn import_pairings(
         Action::CreatePairing,
         &Resource::Pairings,
     ))?;
-    let media_type = upload_media_type(&req)?;
-    let bytes = read_upload(payload, state.max_import_bytes).await?;
     let dry_run = query.dry_run.unwrap_or(false);
-    let table = web::block(move || spreadsheet::read_table(&media_type, &bytes)).await??;
-    let Some((header_row, rows)) = table.split_first() else {
-        return Err(ApiError::Validation(vec![FieldError::rule(
-            "body",
-            "empty_file",
-            "文件是空的",
-            "the file is empty",
-        )]));
-    };
-    let positions = pairing_import::header_columns(header_row, |h| {
+    let (header_row, rows) = read_sheet(&req, payload, &state).await?;
+    let positions = pairing_import::header_columns(&header_row, |h| {
         spreadsheet::column_of(h, pairing_import::COLUMNS)
     })
     .map_err(|missing| spreadsheet::missing_columns(&missing))?;
-    let rows = rows.to_vec();
     let lang = crate::context::request_lang(&req);
     let context = auth::write_context(&req, Some(&auth.actor));
     let report = state
@@ -642,23 +653,12 @@ pub async fn import_households(
     if !matches!(auth.actor.role, Role::ProvinceAdmin | Role::CountyOfficer) {
         return Err(ApiError::Forbidden { fields: Vec::new() });
     }
-    let media_type = upload_media_type(&req)?;
-    let bytes = read_upload(payload, state.max_import_bytes).await?;
     let dry_run = query.dry_run.unwrap_or(false);
-    let table = web::block(move || spreadsheet::read_table(&media_type, &bytes)).await??;
-    let Some((header_row, rows)) = table.split_first() else {
-        return Err(ApiError::Validation(vec![FieldError::rule(
-            "body",
-            "empty_file",
-            "文件是空的",
-            "the file is empty",
-        )]));
-    };
-    let positions = household_import::header_columns(header_row, |h| {
+    let (header_row, rows) = read_sheet(&req, payload, &state).await?;
+    let positions = household_import::header_columns(&header_row, |h| {
         spreadsheet::column_of(h, household_import::COLUMNS)
     })
     .map_err(|missing| spreadsheet::missing_columns(&missing))?;
-    let rows = rows.to_vec();
     let lang = crate::context::request_lang(&req);
     let actor = auth.actor.clone();
     let vault = state.vault.clone();

@@ -25,6 +25,7 @@ use crate::extract::{
     QueryReader,
 };
 use crate::routes::pairings::today;
+use crate::routes::projects::check_organization_active;
 use crate::routes::village_pairings::village;
 use crate::state::AppState;
 
@@ -975,37 +976,6 @@ pub(crate) fn assistance_entry(record: &Assistance) -> Entry {
         action: "create",
         changes,
     }
-}
-
-/// 422 for an unknown organization, 409 for one that is not active.
-pub(crate) fn check_organization_active(
-    conn: &mut DbConnection,
-    organization_id: uuid::Uuid,
-) -> Result<(), ApiError> {
-    let organization = persistence::organizations::find_organization(conn, organization_id)?
-        .ok_or_else(|| {
-            ApiError::Validation(vec![FieldError::rule(
-                "organization_id",
-                "unknown_organization",
-                "没有这个社会组织",
-                "no organization has this id",
-            )])
-        })?;
-    if organization.status != domain::organization::OrgStatus::Active {
-        return Err(ApiError::Conflict(vec![FieldError::rule(
-            "organization_id",
-            "organization_not_active",
-            &format!(
-                "该社会组织状态为“{}”，不能开展新的帮扶",
-                organization.status
-            ),
-            &format!(
-                "the organization is {}: it can start nothing new",
-                organization.status
-            ),
-        )]));
-    }
-    Ok(())
 }
 
 // --- Counts ---------------------------------------------------------------------------

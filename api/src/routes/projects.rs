@@ -230,11 +230,11 @@ fn village_in(
     }
 }
 
-/// The organization must be active and paired (not terminated) with the county.
-pub fn check_can_start(
+/// 422 for an unknown organization, 409 for one that is not active (a suspended or
+/// deregistered organization starts nothing new).
+pub fn check_organization_active(
     conn: &mut DbConnection,
     organization_id: uuid::Uuid,
-    county: &RegionCode,
 ) -> Result<(), ApiError> {
     let organization = persistence::organizations::find_organization(conn, organization_id)?
         .ok_or_else(|| {
@@ -259,6 +259,17 @@ pub fn check_can_start(
             ),
         )]));
     }
+    Ok(())
+}
+
+/// An organization may start work in a county: it is active and has a pairing there
+/// that is not terminated (409 otherwise).
+pub fn check_can_start(
+    conn: &mut DbConnection,
+    organization_id: uuid::Uuid,
+    county: &RegionCode,
+) -> Result<(), ApiError> {
+    check_organization_active(conn, organization_id)?;
     if !persistence::pairings::open_pairing_exists(conn, organization_id, county)? {
         return Err(ApiError::Conflict(vec![FieldError::rule(
             "county_code",

@@ -93,10 +93,11 @@ struct Counted {
 /// reused for `ttl` (`computed_at` in the answers says when it was made).
 pub struct StatsCache {
     ttl: std::time::Duration,
-    counted: futures_util::lock::Mutex<
-        HashMap<i32, (std::time::Instant, DateTime<Utc>, std::sync::Arc<Counted>)>,
-    >,
+    counted: futures_util::lock::Mutex<HashMap<i32, CountedYear>>,
 }
+
+/// A year's figures: when they were counted (monotonic, and as shown), and them.
+type CountedYear = (std::time::Instant, DateTime<Utc>, std::sync::Arc<Counted>);
 
 impl StatsCache {
     pub fn new(ttl: std::time::Duration) -> Self {

@@ -21,10 +21,9 @@ use crate::error::{ApiError, Problem};
 use crate::extract::{
     etag, with_etag, IfMatch, JsonBody, ListFilter, ListQuery, PageParams, Paged, QueryReader,
 };
-use crate::routes::households::{
-    assistance_entry, authorized_household, check_organization_active, household_resource,
-};
+use crate::routes::households::{assistance_entry, authorized_household, household_resource};
 use crate::routes::pairings::today;
+use crate::routes::projects::check_organization_active;
 use crate::state::AppState;
 
 /// A small wish.
