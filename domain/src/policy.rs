@@ -86,8 +86,12 @@ pub enum Action {
     RevealPersonalData,
     /// Record help given to a household.
     RecordAssistance,
-    /// Claim or fulfil a household's wish (organization users, for their own).
+    /// Claim a household's wish (organization users, for their own organization).
     ClaimWish,
+    /// Fulfil a claimed wish: only the organization holding the claim.
+    FulfilWish,
+    /// Return a claim: the organization holding it, the county officer, province admins.
+    ReleaseWish,
 }
 
 /// What it is done to.
@@ -123,6 +127,12 @@ pub enum Resource<'a> {
         county_code: &'a RegionCode,
     },
     Households,
+    /// A household's wish, with the organization holding its claim (if any).
+    Wish {
+        county_code: &'a RegionCode,
+        organization_paired: bool,
+        claimed_by: Option<uuid::Uuid>,
+    },
     /// A monitored household (or one of its wishes): its county, and whether the
     /// acting organization user's organization has a non-terminated pairing there.
     Household {
@@ -377,6 +387,33 @@ pub fn authorize(actor: Option<&Actor>, action: Action, resource: &Resource<'_>)
         ) => {
             // Organizations claim and fulfil, for themselves.
             if actor.role == Role::OrgUser && *organization_paired {
+                Allow
+            } else if sees_household(actor, county_code, *organization_paired) {
+                Forbidden
+            } else {
+                NotFound
+            }
+        }
+        (
+            Action::FulfilWish | Action::ReleaseWish,
+            Resource::Wish {
+                county_code,
+                organization_paired,
+                claimed_by,
+            },
+        ) => {
+            // Unclaimed, any paired organization asks (and the wish's state refuses it).
+            let holder = match claimed_by {
+                Some(org) => is_own_organization(actor, *org),
+                None => {
+                    action == Action::FulfilWish
+                        && actor.role == Role::OrgUser
+                        && *organization_paired
+                }
+            };
+            let manager = action == Action::ReleaseWish
+                && (admin || is_county_officer_of(actor, county_code));
+            if holder || manager {
                 Allow
             } else if sees_household(actor, county_code, *organization_paired) {
                 Forbidden
@@ -802,6 +839,78 @@ mod tests {
                 Forbidden,
                 Forbidden,
                 Allow,
+                NotFound,
+                NotFound,
+            ],
+        );
+        // The organization holding a claim (OTHER is the org user's) fulfils it; the
+        // county officer and province admins may also return it.
+        let wish = |claimed_by| Resource::Wish {
+            county_code: &county,
+            organization_paired: true,
+            claimed_by,
+        };
+        check(
+            Action::FulfilWish,
+            wish(Some(OTHER)),
+            [
+                Unauthenticated,
+                Forbidden,
+                Forbidden,
+                Forbidden,
+                Allow,
+                NotFound,
+                NotFound,
+            ],
+        );
+        check(
+            Action::FulfilWish,
+            wish(Some(ME)),
+            [
+                Unauthenticated,
+                Forbidden,
+                Forbidden,
+                Forbidden,
+                Forbidden,
+                NotFound,
+                NotFound,
+            ],
+        );
+        check(
+            Action::FulfilWish,
+            wish(None),
+            [
+                Unauthenticated,
+                Forbidden,
+                Forbidden,
+                Forbidden,
+                Allow,
+                NotFound,
+                NotFound,
+            ],
+        );
+        check(
+            Action::ReleaseWish,
+            wish(Some(OTHER)),
+            [
+                Unauthenticated,
+                Allow,
+                Forbidden,
+                Allow,
+                Allow,
+                NotFound,
+                NotFound,
+            ],
+        );
+        check(
+            Action::ReleaseWish,
+            wish(None),
+            [
+                Unauthenticated,
+                Allow,
+                Forbidden,
+                Allow,
+                Forbidden,
                 NotFound,
                 NotFound,
             ],

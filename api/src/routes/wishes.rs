@@ -312,6 +312,16 @@ pub async fn get_wish(
     Ok(with_etag(&req, version, WishBody::from(wish)))
 }
 
+/// The policy's view of a wish: its county, whether the actor's organization is paired
+/// there, and who holds its claim.
+fn wish_resource(current: &WishRecord, organization_paired: bool) -> Resource<'_> {
+    Resource::Wish {
+        county_code: &current.county_code,
+        organization_paired,
+        claimed_by: current.wish.claimed_by,
+    }
+}
+
 /// The acting organization user's organization (claims and fulfilments are theirs).
 fn own_organization(actor: &Actor) -> Option<uuid::Uuid> {
     match (actor.role, &actor.scope) {
@@ -478,15 +488,11 @@ pub async fn release_wish(
         if_match,
         "release",
         |_, actor, current, paired| {
-            let resource = Resource::Household {
-                county_code: &current.county_code,
-                organization_paired: paired,
-            };
-            let holder = own_organization(actor).is_some()
-                && own_organization(actor) == current.wish.claimed_by;
-            if !holder {
-                ApiError::from_decision(authorize(Some(actor), Action::WriteHousehold, &resource))?;
-            }
+            ApiError::from_decision(authorize(
+                Some(actor),
+                Action::ReleaseWish,
+                &wish_resource(current, paired),
+            ))?;
             let mut next = current.wish.clone();
             next.status = household::release(current.wish.status)?;
             next.claimed_by = None;
@@ -536,18 +542,13 @@ pub async fn fulfil_wish(
         if_match,
         "fulfil",
         move |_, actor, current, paired| {
-            let resource = Resource::Household {
-                county_code: &current.county_code,
-                organization_paired: paired,
-            };
-            ApiError::from_decision(authorize(Some(actor), Action::ClaimWish, &resource))?;
+            ApiError::from_decision(authorize(
+                Some(actor),
+                Action::FulfilWish,
+                &wish_resource(current, paired),
+            ))?;
             let organization =
                 own_organization(actor).ok_or(ApiError::Forbidden { fields: Vec::new() })?;
-            if current.wish.status == WishStatus::Claimed
-                && current.wish.claimed_by != Some(organization)
-            {
-                return Err(ApiError::Forbidden { fields: Vec::new() });
-            }
             let kind = body.kind.unwrap_or(AssistanceKind::Goods);
             let value_fen = body.value_fen.unwrap_or(current.wish.estimated_fen);
             let claimed_on = current
