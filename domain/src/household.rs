@@ -374,32 +374,52 @@ pub struct Household {
 pub fn check_household(
     members: i32,
     note: Option<String>,
-    mut special_groups: Vec<SpecialGroup>,
+    special_groups: Vec<SpecialGroup>,
 ) -> Result<(Option<String>, Vec<SpecialGroup>), Vec<FieldError>> {
     let mut errors = Vec::new();
-    if !(1..=MEMBERS_MAX).contains(&members) {
-        errors.push(FieldError::new(
+    if let Err(e) = check_members(members) {
+        errors.push(e);
+    }
+    let note = check_note(note).map_err(|e| errors.push(e)).ok().flatten();
+    if errors.is_empty() {
+        Ok((note, special_groups_set(special_groups)))
+    } else {
+        Err(errors)
+    }
+}
+
+/// A household has 1..=[`MEMBERS_MAX`] members.
+pub fn check_members(members: i32) -> Result<(), FieldError> {
+    if (1..=MEMBERS_MAX).contains(&members) {
+        Ok(())
+    } else {
+        Err(FieldError::new(
             "members",
             Violation::OutOfRange {
                 min: 1,
                 max: i64::from(MEMBERS_MAX),
             },
-        ));
+        ))
     }
+}
+
+/// A note trimmed, empty meaning none, at most [`NOTE_MAX`] characters.
+pub fn check_note(note: Option<String>) -> Result<Option<String>, FieldError> {
     let note = note.map(|n| n.trim().to_owned()).filter(|n| !n.is_empty());
     if note.as_ref().is_some_and(|n| n.chars().count() > NOTE_MAX) {
-        errors.push(FieldError::new(
+        return Err(FieldError::new(
             "note",
             Violation::TooLong { max: NOTE_MAX },
         ));
     }
-    special_groups.sort_unstable();
-    special_groups.dedup();
-    if errors.is_empty() {
-        Ok((note, special_groups))
-    } else {
-        Err(errors)
-    }
+    Ok(note)
+}
+
+/// Special groups sorted, without duplicates.
+pub fn special_groups_set(mut groups: Vec<SpecialGroup>) -> Vec<SpecialGroup> {
+    groups.sort_unstable();
+    groups.dedup();
+    groups
 }
 
 /// An assistance record (帮扶记录): help an organization gave a household.

@@ -529,21 +529,16 @@ pub async fn update_household(
                 .map(Some),
         },
     };
-    if let Some(members) = patch.members {
-        if let Err(e) = household::check_household(members, None, Vec::new()) {
-            errors.extend(e);
-        }
+    if let Some(Err(e)) = patch.members.map(household::check_members) {
+        errors.push(e);
     }
-    let note = match patch.note {
-        None => None,
-        Some(note) => match household::check_household(1, note, Vec::new()) {
-            Ok((note, _)) => Some(note),
-            Err(e) => {
-                errors.extend(e);
-                None
-            }
-        },
-    };
+    let note = patch
+        .note
+        .map(household::check_note)
+        .transpose()
+        .map_err(|e| errors.push(e))
+        .ok()
+        .flatten();
     if !errors.is_empty() {
         return Err(ApiError::Validation(errors));
     }
@@ -587,9 +582,7 @@ pub async fn update_household(
                     next.category = category;
                 }
                 if let Some(groups) = patch.special_groups {
-                    let (_, groups) = household::check_household(1, None, groups)
-                        .map_err(ApiError::Validation)?;
-                    next.special_groups = groups;
+                    next.special_groups = household::special_groups_set(groups);
                 }
                 if let Some(eliminated) = patch.risk_eliminated {
                     next.risk_eliminated = eliminated;
