@@ -200,8 +200,17 @@ pub struct OrganizationCounts {
     pub supervision: Vec<Grouped>,
 }
 
-pub fn organization_counts(conn: &mut DbConnection, year: Year) -> QueryResult<OrganizationCounts> {
+pub fn organization_counts(
+    conn: &mut DbConnection,
+    year: Year,
+    only: Option<uuid::Uuid>,
+) -> QueryResult<OrganizationCounts> {
     let (first, last) = (day(year.first), day(year.last));
+    // One organization (the id is formatted from a UUID, never request text), or all.
+    let only = |column: &str| {
+        only.map(|id| format!(" AND {column} = '{}'", id.hyphenated()))
+            .unwrap_or_default()
+    };
     // Ids are compared as text so that the same SQL reads on both backends.
     let id = |column: &str| format!("CAST({column} AS TEXT)");
     Ok(OrganizationCounts {
@@ -210,18 +219,20 @@ pub fn organization_counts(conn: &mut DbConnection, year: Year) -> QueryResult<O
             &format!(
                 "SELECT {} AS code, '' AS key, COUNT(*) AS n, {} AS a, {ZERO} AS b, {ZERO} AS c \
                  FROM pairings WHERE agreement_deadline BETWEEN {first} AND {last} \
-                 AND (status <> 'terminated' OR agreement_signed_on IS NOT NULL) GROUP BY organization_id",
+                 AND (status <> 'terminated' OR agreement_signed_on IS NOT NULL){} GROUP BY organization_id",
                 id("organization_id"),
                 sum("CASE WHEN agreement_signed_on IS NOT NULL AND agreement_signed_on <= agreement_deadline THEN 1 ELSE 0 END"),
+                only("organization_id"),
             ),
         )?,
         counties: grouped(
             conn,
             &format!(
                 "SELECT {} AS code, county_code AS key, COUNT(*) AS n, {ZERO} AS a, {ZERO} AS b, {ZERO} AS c \
-                 FROM pairings WHERE status <> 'terminated' AND established_on <= {last} \
+                 FROM pairings WHERE status <> 'terminated' AND established_on <= {last}{} \
                  GROUP BY organization_id, county_code",
                 id("organization_id"),
+                only("organization_id"),
             ),
         )?,
         projects: grouped(
@@ -229,34 +240,38 @@ pub fn organization_counts(conn: &mut DbConnection, year: Year) -> QueryResult<O
             &format!(
                 "SELECT {} AS code, '' AS key, COUNT(*) AS n, {} AS a, {ZERO} AS b, {ZERO} AS c \
                  FROM projects WHERE status <> 'cancelled' AND start_on <= {last} \
-                 AND (end_on IS NULL OR end_on >= {first}) GROUP BY organization_id",
+                 AND (end_on IS NULL OR end_on >= {first}){} GROUP BY organization_id",
                 id("organization_id"),
                 sum("disbursed_fen"),
+                only("organization_id"),
             ),
         )?,
         villages: grouped(
             conn,
             &format!(
                 "SELECT {} AS code, '' AS key, COUNT(DISTINCT village_code) AS n, {ZERO} AS a, {ZERO} AS b, {ZERO} AS c \
-                 FROM village_pairings WHERE status = 'active' GROUP BY organization_id",
+                 FROM village_pairings WHERE status = 'active'{} GROUP BY organization_id",
                 id("organization_id"),
+                only("organization_id"),
             ),
         )?,
         households: grouped(
             conn,
             &format!(
                 "SELECT {} AS code, '' AS key, COUNT(DISTINCT household_id) AS n, {ZERO} AS a, {ZERO} AS b, {ZERO} AS c \
-                 FROM assistance_records WHERE given_on BETWEEN {first} AND {last} GROUP BY organization_id",
+                 FROM assistance_records WHERE given_on BETWEEN {first} AND {last}{} GROUP BY organization_id",
                 id("organization_id"),
+                only("organization_id"),
             ),
         )?,
         wishes: grouped(
             conn,
             &format!(
                 "SELECT {} AS code, '' AS key, COUNT(*) AS n, {ZERO} AS a, {ZERO} AS b, {ZERO} AS c \
-                 FROM wishes WHERE status = 'fulfilled' AND fulfilled_on BETWEEN {first} AND {last} \
+                 FROM wishes WHERE status = 'fulfilled' AND fulfilled_on BETWEEN {first} AND {last}{} \
                  GROUP BY claimed_by",
                 id("claimed_by"),
+                only("claimed_by"),
             ),
         )?,
         party: grouped(
@@ -267,26 +282,29 @@ pub fn organization_counts(conn: &mut DbConnection, year: Year) -> QueryResult<O
                  CAST(COALESCE(SUM((SELECT COUNT(*) FROM party_activities x \
                    WHERE x.party_pairing_id = p.id AND x.held_on BETWEEN {first} AND {last})), 0) AS BIGINT) AS a, \
                  {ZERO} AS b, {ZERO} AS c \
-                 FROM party_pairings p GROUP BY p.organization_id",
+                 FROM party_pairings p WHERE 1 = 1{} GROUP BY p.organization_id",
                 id("p.organization_id"),
+                only("p.organization_id"),
             ),
         )?,
         cases: grouped(
             conn,
             &format!(
                 "SELECT {} AS code, '' AS key, COUNT(*) AS n, {ZERO} AS a, {ZERO} AS b, {ZERO} AS c \
-                 FROM cases WHERE status = 'published' AND published_on BETWEEN {first} AND {last} \
+                 FROM cases WHERE status = 'published' AND published_on BETWEEN {first} AND {last}{} \
                  GROUP BY organization_id",
                 id("organization_id"),
+                only("organization_id"),
             ),
         )?,
         supervision: grouped(
             conn,
             &format!(
                 "SELECT {} AS code, kind AS key, COUNT(*) AS n, {ZERO} AS a, {ZERO} AS b, {ZERO} AS c \
-                 FROM supervision_records WHERE decided_on BETWEEN {first} AND {last} \
+                 FROM supervision_records WHERE decided_on BETWEEN {first} AND {last}{} \
                  GROUP BY organization_id, kind",
                 id("organization_id"),
+                only("organization_id"),
             ),
         )?,
     })

@@ -804,9 +804,10 @@ fn organization_figures(
     conn: &mut DbConnection,
     year: Year,
     year_number: i32,
-) -> Result<HashMap<uuid::Uuid, evaluation::Figures>, ApiError> {
+    only: Option<uuid::Uuid>,
+) -> Result<Vec<(uuid::Uuid, String, evaluation::Figures)>, ApiError> {
     let today = today();
-    let counts = store::organization_counts(conn, year)?;
+    let counts = store::organization_counts(conn, year, only)?;
     let key_counties: HashSet<String> = persistence::regions::upper_regions(conn)?
         .into_iter()
         .filter(|r| r.key_county.is_some())
@@ -858,8 +859,11 @@ fn organization_figures(
             e.1 += r.n;
         }
     }
-    let mut all = HashMap::new();
-    for (id, _, level, status) in persistence::organizations::organization_levels(conn)? {
+    let mut all = Vec::new();
+    for (id, name, level, status) in persistence::organizations::organization_levels(conn)? {
+        if only.is_some_and(|o| o != id) {
+            continue;
+        }
         let key = id.to_string();
         let get = |m: &HashMap<String, (i64, i64)>| m.get(&key).copied().unwrap_or_default();
         let (due, on_time) = get(&agreements);
@@ -895,7 +899,7 @@ fn organization_figures(
         f.insert(Indicator::CasesPublished, Some(get(&cases).0 as f64));
         f.insert(Indicator::Commendations, Some(get(&supervision).0 as f64));
         f.insert(Indicator::Violations, Some(get(&supervision).1 as f64));
-        all.insert(id, f);
+        all.push((id, name, f));
     }
     Ok(all)
 }
@@ -959,15 +963,13 @@ pub async fn get_indicators(
     reader.finish()?;
     let body = state
         .db(move |conn| {
-            let organization = persistence::organizations::find_organization(conn, id)?
+            let (_, name, figures) = organization_figures(conn, year, year_number, Some(id))?
+                .pop()
                 .ok_or(ApiError::NotFound)?;
-            let figures = organization_figures(conn, year, year_number)?
-                .remove(&id)
-                .unwrap_or_default();
             let weights = weights(conn)?;
             Ok(IndicatorBody::new(
                 id,
-                organization.name,
+                name,
                 year_number,
                 evaluation::score(&figures, &weights),
             ))
@@ -1039,13 +1041,11 @@ pub async fn rank_organizations(
     }
     let mut rows = state
         .db(move |conn| {
-            let mut figures = organization_figures(conn, year, year_number)?;
             let weights = weights(conn)?;
-            Ok(persistence::organizations::organization_levels(conn)?
+            Ok(organization_figures(conn, year, year_number, None)?
                 .into_iter()
-                .map(|(id, org_name, _, _)| {
-                    let f = figures.remove(&id).unwrap_or_default();
-                    IndicatorBody::new(id, org_name, year_number, evaluation::score(&f, &weights))
+                .map(|(id, name, f)| {
+                    IndicatorBody::new(id, name, year_number, evaluation::score(&f, &weights))
                 })
                 .collect::<Vec<_>>())
         })
