@@ -663,15 +663,9 @@ pub async fn get_prefecture_stats(
     req: HttpRequest,
     auth: MaybeAuthenticated,
 ) -> Result<web::Json<RegionTable>, ApiError> {
-    let t = read_table_query(&req)?;
-    let scope = scope_of(auth.actor());
-    let (year, year_number) = (t.year, t.year_number);
-    let (counted, computed_at) = counted(&state, year, year_number).await?;
-    Ok(web::Json(RegionTable {
-        year: t.year_number,
-        computed_at,
-        items: prefecture_rows(&counted, &t, &scope),
-    }))
+    region_table(&state, &req, &auth, prefecture_rows)
+        .await
+        .map(web::Json)
 }
 
 /// The figures of each county (public; officers signed in see their region's rows).
@@ -691,15 +685,27 @@ pub async fn get_county_stats(
     req: HttpRequest,
     auth: MaybeAuthenticated,
 ) -> Result<web::Json<RegionTable>, ApiError> {
-    let t = read_table_query(&req)?;
+    region_table(&state, &req, &auth, county_rows)
+        .await
+        .map(web::Json)
+}
+
+/// A region table as asked: its rows (`rows` picks prefectures or counties) from the
+/// year's figures, within the caller's scope.
+async fn region_table(
+    state: &web::Data<AppState>,
+    req: &HttpRequest,
+    auth: &MaybeAuthenticated,
+    rows: fn(&Counted, &TableRequest, &Option<RegionCode>) -> Vec<RegionStats>,
+) -> Result<RegionTable, ApiError> {
+    let t = read_table_query(req)?;
     let scope = scope_of(auth.actor());
-    let (year, year_number) = (t.year, t.year_number);
-    let (counted, computed_at) = counted(&state, year, year_number).await?;
-    Ok(web::Json(RegionTable {
+    let (counted, computed_at) = counted(state, t.year, t.year_number).await?;
+    Ok(RegionTable {
         year: t.year_number,
         computed_at,
-        items: county_rows(&counted, &t, &scope),
-    }))
+        items: rows(&counted, &t, &scope),
+    })
 }
 
 const STATS_HEADERS: &[&str] = &[
