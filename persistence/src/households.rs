@@ -927,17 +927,20 @@ pub fn household_counts(
             ..HouseholdFilter::default()
         },
     )?;
-    let mut by_category = Vec::new();
-    for category in HouseholdCategory::ALL {
-        let n = count(
-            conn,
-            &HouseholdFilter {
-                category: Some(*category),
-                ..HouseholdFilter::default()
-            },
-        )?;
-        by_category.push((*category, n));
-    }
+    // One grouped query each for categories and wish statuses; the region is a code
+    // range of digits (from a parsed `RegionCode`), never request text.
+    let within = match region {
+        Some(code) => {
+            let (low, high) = crate::dialect::code_range(code.as_str());
+            format!("county_code >= '{low}' AND county_code < '{high}'")
+        }
+        None => "1 = 1".to_owned(),
+    };
+    let by_category = counted_by(
+        conn,
+        &format!("SELECT category AS key, COUNT(*) AS n FROM households WHERE {within} GROUP BY category"),
+        HouseholdCategory::ALL,
+    )?;
     let mut by_special_group = Vec::new();
     for group in SpecialGroup::ALL {
         let n = count(
@@ -972,21 +975,11 @@ pub fn household_counts(
     let helped = helped
         .select(diesel::dsl::count(assistance_records::household_id).aggregate_distinct())
         .first::<i64>(conn)?;
-    let mut wishes_by_status = Vec::new();
-    for status in WishStatus::ALL {
-        let filter = WishFilter {
-            status: Some(*status),
-            ..WishFilter::default()
-        };
-        let n = filter_wishes!(
-            wishes::table.into_boxed::<MultiBackend>(),
-            &visibility,
-            &filter
-        )
-        .count()
-        .get_result::<i64>(conn)?;
-        wishes_by_status.push((*status, n));
-    }
+    let wishes_by_status = counted_by(
+        conn,
+        &format!("SELECT status AS key, COUNT(*) AS n FROM wishes WHERE {within} GROUP BY status"),
+        WishStatus::ALL,
+    )?;
     Ok(HouseholdCounts {
         households,
         risk_eliminated,
@@ -997,4 +990,35 @@ pub fn household_counts(
         assistance_records,
         assistance_value_fen: value.unwrap_or(0),
     })
+}
+
+#[derive(QueryableByName)]
+struct KeyCount {
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    key: String,
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    n: i64,
+}
+
+/// A grouped count (`key`, `n`) as every value of `all`, with 0 for those absent.
+fn counted_by<T: Copy + std::str::FromStr + PartialEq>(
+    conn: &mut DbConnection,
+    sql: &str,
+    all: &[T],
+) -> QueryResult<Vec<(T, i64)>> {
+    let rows: Vec<KeyCount> = diesel::sql_query(sql).load(conn)?;
+    let parsed: Vec<(T, i64)> = rows
+        .into_iter()
+        .filter_map(|r| r.key.parse::<T>().ok().map(|k| (k, r.n)))
+        .collect();
+    Ok(all
+        .iter()
+        .map(|value| {
+            let n = parsed
+                .iter()
+                .find(|(k, _)| k == value)
+                .map_or(0, |(_, n)| *n);
+            (*value, n)
+        })
+        .collect())
 }
