@@ -25,6 +25,12 @@ pub struct Config {
     pub max_body_bytes: usize,
     /// `MAX_IMPORT_BYTES`: the largest spreadsheet an import accepts.
     pub max_import_bytes: usize,
+    /// `MAX_IMPORT_ROWS` and `MAX_IMPORT_UNPACKED_BYTES`: the other ceilings of one
+    /// uploaded sheet.
+    pub sheet_limits: crate::spreadsheet::SheetLimits,
+    /// How failed logins slow further attempts (not configured from the environment;
+    /// `LoginThrottle::DEFAULT`, documented in the README).
+    pub login_throttle: domain::identity::LoginThrottle,
     /// `WORKERS`: HTTP worker threads.
     pub workers: usize,
     /// `JWT_SECRET`: the key that signs tokens. `None` only on SQLite, where one is
@@ -99,6 +105,16 @@ impl Config {
             1 << 30,
         )?;
         let max_import_bytes = number(&get, "MAX_IMPORT_BYTES", 32 * 1024 * 1024, 1024, 1 << 30)?;
+        let sheet_limits = crate::spreadsheet::SheetLimits {
+            rows: number(&get, "MAX_IMPORT_ROWS", 20_000, 1, 1_000_000)? as usize,
+            unpacked_bytes: number(
+                &get,
+                "MAX_IMPORT_UNPACKED_BYTES",
+                64 * 1024 * 1024,
+                1024 * 1024,
+                4 << 30,
+            )?,
+        };
         let cores = std::thread::available_parallelism().map_or(2, |n| n.get()) as u64;
         let workers = number(&get, "WORKERS", cores, 1, 256)?;
         let jwt_secret = match (get("JWT_SECRET"), &database_url) {
@@ -177,6 +193,8 @@ impl Config {
             db_timeout,
             max_body_bytes: max_body_bytes as usize,
             max_import_bytes: max_import_bytes as usize,
+            sheet_limits,
+            login_throttle: domain::identity::LoginThrottle::DEFAULT,
             workers: workers as usize,
             jwt_secret,
             token_ttl,

@@ -77,6 +77,14 @@ pub async fn request_context(
     let lang = request_lang(req.request());
     let method = req.method().clone();
     let path = req.path().to_owned();
+    let private = is_private(&path, req.headers().contains_key(header::AUTHORIZATION));
+    if let Some(error) = oversized_head(&req) {
+        let mut rendered = Rendered::from_error(error, lang, &request_id, &path);
+        let mut headers = actix_web::http::header::HeaderMap::new();
+        security_headers(&mut headers, &path, private);
+        rendered.headers.extend(headers);
+        return Err(rendered.into());
+    }
     let metrics = req.app_data::<web::Data<Metrics>>().cloned();
 
     let mut res = match next.call(req).await {
@@ -85,12 +93,17 @@ pub async fn request_context(
             // An error escaping the inner services: answer it ourselves.
             log::warn!("request_id={} {method} {path}: {e}", request_id.0);
             let error = fallback_error(e.as_response_error().status_code());
-            return Err(Rendered::from_error(error, lang, &request_id, &path).into());
+            let mut rendered = Rendered::from_error(error, lang, &request_id, &path);
+            let mut headers = actix_web::http::header::HeaderMap::new();
+            security_headers(&mut headers, &path, private);
+            rendered.headers.extend(headers);
+            return Err(rendered.into());
         }
     };
     if let Ok(value) = HeaderValue::from_str(&request_id.0) {
         res.headers_mut().insert(REQUEST_ID, value);
     }
+    security_headers(res.headers_mut(), &path, private);
 
     let status = res.status();
     let route = res
@@ -112,6 +125,70 @@ pub async fn request_context(
         elapsed.as_secs_f64() * 1000.0
     );
     Ok(res)
+}
+
+/// The longest request target (path and query) served, in bytes. Far below the
+/// transport's own limits (64 KiB for a URI, 128 KiB for the whole head), so that a
+/// client that sends too much hears it as problem+json rather than a bare status.
+pub const MAX_URI_BYTES: usize = 8 * 1024;
+/// Header fields read, and their bytes in all (names and values).
+pub const MAX_HEADER_FIELDS: usize = 64;
+pub const MAX_HEADER_BYTES: usize = 32 * 1024;
+
+/// 414 or 431 for a request head beyond the ceilings above.
+fn oversized_head(req: &ServiceRequest) -> Option<ApiError> {
+    let target = req.uri().path_and_query().map_or(0, |pq| pq.as_str().len());
+    if target > MAX_URI_BYTES {
+        return Some(ApiError::UriTooLong { max: MAX_URI_BYTES });
+    }
+    let headers = req.headers();
+    let bytes: usize = headers
+        .iter()
+        .map(|(name, value)| name.as_str().len() + value.len())
+        .sum();
+    (headers.len() > MAX_HEADER_FIELDS || bytes > MAX_HEADER_BYTES).then_some(
+        ApiError::HeadersTooLarge {
+            max_bytes: MAX_HEADER_BYTES,
+            max_fields: MAX_HEADER_FIELDS,
+        },
+    )
+}
+
+/// True when the answer to this request must not be kept by any cache: anything
+/// asked with a token (scoped data, personal data) and the token endpoints themselves.
+fn is_private(path: &str, authenticated: bool) -> bool {
+    authenticated || path.starts_with("/api/v1/auth/")
+}
+
+/// The headers every response carries, where the handler has not set its own:
+/// browsers must not sniff a JSON answer into HTML or frame it, and private answers
+/// (tokens, personal data, anything scoped to the caller) must not be stored by any
+/// cache. Swagger UI (`/docs`) is the one HTML page and gets a policy that lets its
+/// own scripts and styles load; everything else may load nothing.
+fn security_headers(headers: &mut actix_web::http::header::HeaderMap, path: &str, private: bool) {
+    let mut set = |name: HeaderName, value: &'static str| {
+        if !headers.contains_key(&name) {
+            headers.insert(name, HeaderValue::from_static(value));
+        }
+    };
+    set(header::X_CONTENT_TYPE_OPTIONS, "nosniff");
+    set(header::REFERRER_POLICY, "no-referrer");
+    set(header::X_FRAME_OPTIONS, "DENY");
+    if path == "/docs" || path.starts_with("/docs/") {
+        set(
+            header::CONTENT_SECURITY_POLICY,
+            "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; \
+             script-src 'self' 'unsafe-inline'; frame-ancestors 'none'",
+        );
+    } else {
+        set(
+            header::CONTENT_SECURITY_POLICY,
+            "default-src 'none'; frame-ancestors 'none'",
+        );
+    }
+    if private {
+        set(header::CACHE_CONTROL, "no-store");
+    }
 }
 
 /// A problem already rendered for its request, handed back to actix as an error.

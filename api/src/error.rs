@@ -7,6 +7,7 @@
 use actix_web::http::header;
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, ResponseError};
+use domain::limits::ERRORS_LISTED_MAX;
 use domain::{FieldError, Lang, Violation};
 use persistence::PersistenceError;
 use serde::Serialize;
@@ -56,8 +57,12 @@ pub struct Problem {
     #[schema(example = "/api/v1/regions")]
     pub instance: String,
     /// Per-field errors, for `malformed_query`, `malformed_body` and `validation_failed`.
+    /// At most the first 200 (`ERRORS_LISTED_MAX`); `errors_total` counts them all.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub errors: Vec<ProblemField>,
+    /// How many problems there were in all, when more than `errors` lists.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub errors_total: Option<usize>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -100,8 +105,18 @@ pub enum ApiError {
     PreconditionFailed { current: i32 },
     #[error("payload too large (limit {limit:?} bytes)")]
     PayloadTooLarge { limit: Option<usize> },
+    /// An upload within the byte limit that exceeds another ceiling (rows, columns,
+    /// unpacked size); each error names the ceiling.
+    #[error("upload exceeds a ceiling")]
+    TooLarge(Vec<FieldError>),
     #[error("unsupported media type")]
     UnsupportedMediaType,
+    /// The request target is longer than `max` bytes.
+    #[error("uri too long")]
+    UriTooLong { max: usize },
+    /// More header bytes or fields than the server reads.
+    #[error("headers too large")]
+    HeadersTooLarge { max_bytes: usize, max_fields: usize },
     /// The database cannot be reached; retry later.
     #[error("service unavailable: {0}")]
     Unavailable(String),
@@ -129,8 +144,12 @@ impl ApiError {
             ApiError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             ApiError::PreconditionRequired => StatusCode::PRECONDITION_REQUIRED,
             ApiError::PreconditionFailed { .. } => StatusCode::PRECONDITION_FAILED,
-            ApiError::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+            ApiError::PayloadTooLarge { .. } | ApiError::TooLarge(_) => {
+                StatusCode::PAYLOAD_TOO_LARGE
+            }
             ApiError::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            ApiError::UriTooLong { .. } => StatusCode::URI_TOO_LONG,
+            ApiError::HeadersTooLarge { .. } => StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
             ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
             ApiError::Status(status) => *status,
@@ -152,8 +171,10 @@ impl ApiError {
             ApiError::MethodNotAllowed => "method_not_allowed",
             ApiError::PreconditionRequired => "precondition_required",
             ApiError::PreconditionFailed { .. } => "precondition_failed",
-            ApiError::PayloadTooLarge { .. } => "payload_too_large",
+            ApiError::PayloadTooLarge { .. } | ApiError::TooLarge(_) => "payload_too_large",
             ApiError::UnsupportedMediaType => "unsupported_media_type",
+            ApiError::UriTooLong { .. } => "uri_too_long",
+            ApiError::HeadersTooLarge { .. } => "request_header_fields_too_large",
             ApiError::Unavailable(_) => "service_unavailable",
             ApiError::Internal(_) => "internal_error",
             ApiError::Status(status) => status_code_name(*status),
@@ -174,8 +195,12 @@ impl ApiError {
             ApiError::MethodNotAllowed => ("不支持该请求方法", "Method not allowed"),
             ApiError::PreconditionRequired => ("缺少 If-Match 请求头", "Precondition required"),
             ApiError::PreconditionFailed { .. } => ("资源已被修改", "Precondition failed"),
-            ApiError::PayloadTooLarge { .. } => ("请求体过大", "Payload too large"),
+            ApiError::PayloadTooLarge { .. } | ApiError::TooLarge(_) => {
+                ("请求体过大", "Payload too large")
+            }
             ApiError::UnsupportedMediaType => ("不支持的内容类型", "Unsupported media type"),
+            ApiError::UriTooLong { .. } => ("请求地址过长", "URI too long"),
+            ApiError::HeadersTooLarge { .. } => ("请求头过大", "Request headers too large"),
             ApiError::Unavailable(_) => ("服务暂不可用", "Service unavailable"),
             ApiError::Internal(_) => ("服务器内部错误", "Internal server error"),
             ApiError::Status(status) => {
@@ -269,6 +294,22 @@ impl ApiError {
             (ApiError::PayloadTooLarge { limit: None }, Lang::En) => {
                 "The request body is too large.".to_owned()
             }
+            (ApiError::TooLarge(_), Lang::Zh) => "上传的文件超出上限，详见 errors。".to_owned(),
+            (ApiError::TooLarge(_), Lang::En) => {
+                "The upload exceeds a ceiling; see errors.".to_owned()
+            }
+            (ApiError::UriTooLong { max }, Lang::Zh) => {
+                format!("请求地址（路径与查询参数）超过 {max} 字节的上限。")
+            }
+            (ApiError::UriTooLong { max }, Lang::En) => {
+                format!("The request target (path and query) exceeds {max} bytes.")
+            }
+            (ApiError::HeadersTooLarge { max_bytes, max_fields }, Lang::Zh) => {
+                format!("请求头超过上限（最多 {max_fields} 个、共 {max_bytes} 字节）。")
+            }
+            (ApiError::HeadersTooLarge { max_bytes, max_fields }, Lang::En) => format!(
+                "The request headers exceed the limit ({max_fields} fields, {max_bytes} bytes in all)."
+            ),
             (ApiError::UnsupportedMediaType, Lang::Zh) => {
                 "请求体须为 application/json。".to_owned()
             }
@@ -298,7 +339,8 @@ impl ApiError {
         match self {
             ApiError::MalformedQuery(errors)
             | ApiError::Validation(errors)
-            | ApiError::Conflict(errors) => errors.clone(),
+            | ApiError::Conflict(errors)
+            | ApiError::TooLarge(errors) => errors.clone(),
             ApiError::Forbidden { fields } => fields
                 .iter()
                 .map(|f| FieldError::new(f.clone(), Violation::Forbidden))
@@ -309,6 +351,8 @@ impl ApiError {
 
     /// The problem document for this error.
     pub fn problem(&self, lang: Lang, request_id: &str, instance: &str) -> Problem {
+        let errors = self.field_errors();
+        let errors_total = (errors.len() > ERRORS_LISTED_MAX).then_some(errors.len());
         Problem {
             type_: format!("urn:zhenxing:problem:{}", self.code()),
             title: self.title(lang),
@@ -317,15 +361,16 @@ impl ApiError {
             code: self.code().to_owned(),
             request_id: request_id.to_owned(),
             instance: instance.to_owned(),
-            errors: self
-                .field_errors()
+            errors: errors
                 .into_iter()
+                .take(ERRORS_LISTED_MAX)
                 .map(|e| ProblemField {
                     field: e.field.clone(),
                     code: e.violation.code().to_owned(),
                     message: e.violation.message(lang),
                 })
                 .collect(),
+            errors_total,
         }
     }
 

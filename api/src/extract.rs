@@ -1,5 +1,11 @@
 //! Extractors every endpoint shares: the list query (filters, `page`, `page_size`,
-//! `sort`), `If-Match` for optimistic concurrency, and the JSON body.
+//! `sort`), `If-Match` for optimistic concurrency, and the JSON body (`json`) with
+//! the ceilings request bodies are held to (`limits`).
+
+mod json;
+pub mod limits;
+
+pub use json::{invalid_character, nullable, parse_json, JsonBody};
 
 use std::collections::HashMap;
 use std::future::{ready, Ready};
@@ -27,6 +33,14 @@ impl QueryReader {
         let mut values = HashMap::new();
         let mut errors = Vec::new();
         for (key, value) in form_urlencoded::parse(query.as_bytes()) {
+            // `%00` decodes to U+0000, which PostgreSQL cannot take in a parameter.
+            if key.contains('\0') || value.contains('\0') {
+                errors.push(FieldError::new(
+                    key.replace('\0', "\\u0000"),
+                    invalid_character(),
+                ));
+                continue;
+            }
             if values.insert(key.to_string(), value.to_string()).is_some() {
                 errors.push(FieldError::new(
                     key.to_string(),
@@ -429,6 +443,22 @@ mod tests {
     }
 
     #[test]
+    fn nul_in_a_query_string_is_refused() {
+        let (status, got) =
+            fields(ListQuery::<Filter>::from_query_string("level=county%00&page=1").unwrap_err());
+        assert_eq!(
+            (status, got),
+            (422, vec!["level:invalid_character".to_owned()])
+        );
+        let (status, got) =
+            fields(ListQuery::<Filter>::from_query_string("le%00vel=county").unwrap_err());
+        assert_eq!(
+            (status, got),
+            (422, vec!["le\\u0000vel:invalid_character".to_owned()])
+        );
+    }
+
+    #[test]
     fn if_match_reads_the_version() {
         let seven = IfMatch::from_header(Some(&HeaderValue::from_static("\"7\""))).unwrap();
         assert!(seven.check(7).is_ok());
@@ -440,197 +470,5 @@ mod tests {
         let bad = IfMatch::from_header(Some(&HeaderValue::from_static("\"abc\"")));
         assert_eq!(bad.unwrap_err().status().as_u16(), 400);
         assert_eq!(etag(7).to_string(), "\"7\"");
-    }
-}
-
-/// A JSON request body, read within `MAX_BODY_BYTES` and parsed so that each problem
-/// names its field: not JSON at all is a 400; an unknown field, a missing one or a
-/// value of the wrong type is a 422 naming it.
-#[derive(Debug)]
-pub struct JsonBody<T>(pub T);
-
-impl<T: serde::de::DeserializeOwned + 'static> FromRequest for JsonBody<T> {
-    type Error = ApiError;
-    type Future = futures_util::future::LocalBoxFuture<'static, Result<Self, ApiError>>;
-
-    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
-        let limit = req
-            .app_data::<actix_web::web::Data<crate::state::AppState>>()
-            .map_or(crate::config::DEFAULT_MAX_BODY_BYTES, |s| s.max_body_bytes);
-        let is_json = req
-            .headers()
-            .get(header::CONTENT_TYPE)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.split(';').next())
-            .map(|v| v.trim().to_ascii_lowercase())
-            .is_some_and(|v| {
-                v == "application/json" || (v.starts_with("application/") && v.ends_with("+json"))
-            });
-        let body = actix_web::web::Bytes::from_request(req, payload);
-        Box::pin(async move {
-            if !is_json {
-                return Err(ApiError::UnsupportedMediaType);
-            }
-            let bytes =
-                body.await
-                    .map_err(|e| match e.as_response_error().status_code().as_u16() {
-                        413 => ApiError::PayloadTooLarge { limit: Some(limit) },
-                        _ => ApiError::MalformedBody(e.to_string()),
-                    })?;
-            if bytes.len() > limit {
-                return Err(ApiError::PayloadTooLarge { limit: Some(limit) });
-            }
-            parse_json(&bytes).map(JsonBody)
-        })
-    }
-}
-
-/// Parses a JSON body, naming the field of any problem.
-pub fn parse_json<T: serde::de::DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
-    let mut deserializer = serde_json::Deserializer::from_slice(bytes);
-    let value = serde_path_to_error::deserialize(&mut deserializer).map_err(|e| {
-        let path = e.path().to_string();
-        let inner = e.into_inner();
-        match inner.classify() {
-            serde_json::error::Category::Data => {
-                ApiError::Validation(vec![json_field_error(&path, &inner.to_string())])
-            }
-            _ => ApiError::MalformedBody(inner.to_string()),
-        }
-    })?;
-    deserializer
-        .end()
-        .map_err(|e| ApiError::MalformedBody(e.to_string()))?;
-    Ok(value)
-}
-
-/// Turns serde's message for a data error at `path` into a field error.
-fn json_field_error(path: &str, message: &str) -> FieldError {
-    let field_in = |message: &str, prefix: &str| {
-        message
-            .strip_prefix(prefix)
-            .and_then(|rest| rest.split('`').next())
-            .map(str::to_owned)
-    };
-    let join = |name: String| {
-        if path.is_empty() || path == "." {
-            name
-        } else {
-            format!("{path}.{name}")
-        }
-    };
-    if let Some(name) = field_in(message, "unknown field `") {
-        // serde_path_to_error's path already ends with the unknown field.
-        let field = if path.is_empty() || path == "." {
-            name
-        } else {
-            path.to_owned()
-        };
-        return FieldError::new(field, Violation::UnknownField);
-    }
-    if let Some(name) = field_in(message, "missing field `") {
-        return FieldError::new(join(name), Violation::Required);
-    }
-    let field = if path.is_empty() || path == "." {
-        "body".to_owned()
-    } else {
-        path.to_owned()
-    };
-    // Keep serde's own words minus the position, which means nothing to a client, and
-    // minus the value sent, which may be personal data (an ID number or phone sent as
-    // a JSON number) and must not come back in a response or reach a log.
-    let message = message.split(" at line ").next().unwrap_or(message);
-    FieldError::new(
-        field,
-        Violation::InvalidFormat {
-            expected: without_value(message),
-        },
-    )
-}
-
-/// serde's "invalid type: integer `123`, expected a string" (or "invalid value:
-/// string \"…\", expected …") without the value: "invalid type: integer, expected a
-/// string". Other messages are kept as they are.
-fn without_value(message: &str) -> String {
-    if !(message.starts_with("invalid type: ") || message.starts_with("invalid value: ")) {
-        return message.to_owned();
-    }
-    // The value comes first and may itself contain ", expected ": split at the last.
-    let (unexpected, expected) = match message.rfind(", expected ") {
-        Some(i) => message.split_at(i),
-        None => (message, ""),
-    };
-    let kind = unexpected
-        .split(['`', '"'])
-        .next()
-        .unwrap_or(unexpected)
-        .trim_end();
-    format!("{kind}{expected}")
-}
-
-/// Deserializes a field that distinguishes "absent" (`None`) from `null`
-/// (`Some(None)`), for PATCH bodies: use with `#[serde(default, deserialize_with)]`.
-pub fn nullable<'de, T, D>(deserializer: D) -> Result<Option<Option<T>>, D::Error>
-where
-    T: serde::Deserialize<'de>,
-    D: serde::Deserializer<'de>,
-{
-    <Option<T> as serde::Deserialize>::deserialize(deserializer).map(Some)
-}
-
-#[cfg(test)]
-mod json_tests {
-    use super::*;
-
-    #[derive(Debug, serde::Deserialize)]
-    #[serde(deny_unknown_fields)]
-    #[allow(dead_code)]
-    struct Body {
-        name: String,
-        size: Option<u8>,
-        #[serde(default, deserialize_with = "nullable")]
-        note: Option<Option<String>>,
-    }
-
-    fn field(err: ApiError) -> (u16, String, String) {
-        let p = err.problem(domain::Lang::En, "", "");
-        let e = p.errors.first().cloned();
-        (
-            p.status,
-            e.as_ref().map(|e| e.field.clone()).unwrap_or_default(),
-            e.map(|e| e.code).unwrap_or_default(),
-        )
-    }
-
-    #[test]
-    fn problems_name_their_field() {
-        assert_eq!(
-            field(parse_json::<Body>(b"{\"name\":\"a\",\"colour\":1}").unwrap_err()),
-            (422, "colour".into(), "unknown_field".into())
-        );
-        assert_eq!(
-            field(parse_json::<Body>(b"{}").unwrap_err()),
-            (422, "name".into(), "required".into())
-        );
-        assert_eq!(
-            field(parse_json::<Body>(b"{\"name\":\"a\",\"size\":300}").unwrap_err()),
-            (422, "size".into(), "invalid_format".into())
-        );
-        assert_eq!(field(parse_json::<Body>(b"{\"name\":").unwrap_err()).0, 400);
-        assert_eq!(
-            field(parse_json::<Body>(b"{\"name\":\"a\"} x").unwrap_err()).0,
-            400
-        );
-        assert_eq!(field(parse_json::<Body>(b"[]").unwrap_err()).0, 422);
-    }
-
-    #[test]
-    fn absent_and_null_differ() {
-        let absent: Body = parse_json(b"{\"name\":\"a\"}").unwrap();
-        assert_eq!(absent.note, None);
-        let null: Body = parse_json(b"{\"name\":\"a\",\"note\":null}").unwrap();
-        assert_eq!(null.note, Some(None));
-        let set: Body = parse_json(b"{\"name\":\"a\",\"note\":\"x\"}").unwrap();
-        assert_eq!(set.note, Some(Some("x".into())));
     }
 }

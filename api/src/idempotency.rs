@@ -18,7 +18,6 @@ use actix_web::{web, HttpMessage, HttpResponse};
 use domain::{FieldError, Violation};
 use futures_util::StreamExt;
 use persistence::idempotency::{self as store, Claim};
-use sha2::{Digest, Sha256};
 
 use crate::auth::TokenKeys;
 use crate::error::ApiError;
@@ -67,16 +66,19 @@ fn check_key(raw: &HeaderValue) -> Result<String, ApiError> {
     }
 }
 
-fn fingerprint(req: &ServiceRequest, body: &[u8]) -> String {
-    let mut hash = Sha256::new();
-    hash.update(req.method().as_str().as_bytes());
-    hash.update(b" ");
-    hash.update(req.path().as_bytes());
-    hash.update(b"?");
-    hash.update(req.query_string().as_bytes());
-    hash.update(b"\n");
-    hash.update(body);
-    hash.finalize().iter().map(|b| format!("{b:02x}")).collect()
+/// The request as the idempotency table keeps it: a keyed hash (see
+/// `Vault::fingerprint`), never the body or an unkeyed digest of it.
+fn fingerprint(
+    req: &ServiceRequest,
+    vault: &persistence::personal_data::Vault,
+    body: &[u8],
+) -> String {
+    vault.fingerprint(&[
+        req.method().as_str().as_bytes(),
+        req.path().as_bytes(),
+        req.query_string().as_bytes(),
+        body,
+    ])
 }
 
 fn replay(req: ServiceRequest, row: &store::IdempotencyRow) -> ServiceResponse<BoxBody> {
@@ -143,7 +145,7 @@ pub async fn idempotent_posts(
         body.extend_from_slice(&chunk);
     }
     let body = body.freeze();
-    let print = fingerprint(&req, &body);
+    let print = fingerprint(&req, &state.vault, &body);
     req.set_payload(Payload::from(body));
 
     let started = Instant::now();

@@ -55,6 +55,15 @@ enum Command {
     /// After rotating PII_KEY (the old key moved to PII_PREVIOUS_KEYS): re-seal every
     /// household's personal data with the new key. Idempotent.
     ResealPersonalData,
+    /// Forget failed logins at once, so that the login throttle's delays end: those of
+    /// a username (from every address), of every username from an address, or both.
+    UnlockLogin {
+        #[arg(long, required_unless_present = "client_ip")]
+        username: Option<String>,
+        /// The client address as the audit log records it
+        #[arg(long)]
+        client_ip: Option<String>,
+    },
     /// Fill an empty database with synthetic demonstration data (labelled 【演示】 and
     /// 演示数据（合成）), for front-end teams and benchmarks. Refuses a database that
     /// already holds organizations or households.
@@ -135,6 +144,21 @@ fn run(command: Command) -> Result<(), String> {
                 "re-sealed {resealed} households with key {}",
                 vault.current_key_id()
             );
+            Ok(())
+        }
+        Command::UnlockLogin {
+            username,
+            client_ip,
+        } => {
+            let config = Config::from_env().map_err(|e| e.to_string())?;
+            let mut conn = connect(&config)?;
+            let forgotten = persistence::users::unlock_login(
+                &mut conn,
+                username.as_deref(),
+                client_ip.as_deref(),
+            )
+            .map_err(|e| e.to_string())?;
+            log::info!("forgot {forgotten} failed logins");
             Ok(())
         }
         Command::SeedRegions => {

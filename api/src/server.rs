@@ -159,6 +159,8 @@ pub fn start(config: &Config, prepared: Prepared) -> Result<Running, StartError>
         backend: config.database_url.backend(),
         max_body_bytes: config.max_body_bytes,
         max_import_bytes: config.max_import_bytes,
+        sheet_limits: config.sheet_limits,
+        login_throttle: config.login_throttle,
         trust_forwarded_for: config.trust_forwarded_for,
         vault: prepared.vault,
         stats: std::sync::Arc::new(routes::stats::StatsCache::new(config.stats_cache)),

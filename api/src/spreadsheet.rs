@@ -3,7 +3,7 @@
 
 use std::io::Cursor;
 
-use calamine::{Data, Reader, Xlsx};
+use calamine::{DataRef, Reader, Xlsx};
 use chrono::{Datelike, NaiveDate};
 use domain::{FieldError, Violation};
 use rust_xlsxwriter::{ExcelDateTime, Format, Workbook};
@@ -12,9 +12,6 @@ use crate::error::ApiError;
 
 pub const CSV: &str = "text/csv";
 pub const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
-
-/// A sheet's rows as text, the header first.
-pub type Table = Vec<Vec<String>>;
 
 fn unreadable(what: &str, cause: impl std::fmt::Display) -> ApiError {
     ApiError::Validation(vec![FieldError::rule(
@@ -25,13 +22,164 @@ fn unreadable(what: &str, cause: impl std::fmt::Display) -> ApiError {
     )])
 }
 
-/// Reads the first sheet of an upload, by its media type.
-pub fn read_table(media_type: &str, bytes: &[u8]) -> Result<Table, ApiError> {
+/// The ceilings on one uploaded sheet, besides its size in bytes (`MAX_IMPORT_BYTES`,
+/// enforced while the upload is read).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SheetLimits {
+    /// Data rows below the header (`MAX_IMPORT_ROWS`).
+    pub rows: usize,
+    /// Bytes an XLSX may unpack to, all its parts together (`MAX_IMPORT_UNPACKED_BYTES`):
+    /// a ZIP bomb is refused before anything is parsed.
+    pub unpacked_bytes: u64,
+}
+
+/// Columns read, counted from the sheet's left edge: cells further right are never
+/// looked at, so a cell at column XFD costs nothing.
+pub const COLUMNS_MAX: usize = 64;
+
+/// Parts (files) in an XLSX package; Excel writes about a dozen.
+pub const XLSX_PARTS_MAX: usize = 1_000;
+
+/// A sheet as an import reads it: the header cells of the columns the import knows,
+/// and below them each row's cells in those columns only. `rows[i]` is the sheet's
+/// row `i + 2` counted from the header (which is row 1); blank rows stay in place, as
+/// empty rows, so that row numbers match what the user sees.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct Table {
+    pub header: Vec<String>,
+    pub rows: Vec<Vec<String>>,
+    /// Not one cell held anything (within the columns read).
+    pub blank: bool,
+}
+
+/// Reads the first sheet of an upload, by its media type, keeping only the columns
+/// whose header `known` accepts (in their order in the sheet).
+pub fn read_table(
+    media_type: &str,
+    bytes: &[u8],
+    limits: SheetLimits,
+    known: &dyn Fn(&str) -> bool,
+) -> Result<Table, ApiError> {
+    let mut table = TableBuilder::new(limits, known);
     match media_type {
-        CSV | "application/csv" | "text/plain" => read_csv(bytes),
-        XLSX => read_xlsx(bytes),
-        _ => Err(ApiError::UnsupportedMediaType),
+        CSV | "application/csv" | "text/plain" => read_csv(bytes, &mut table)?,
+        XLSX => {
+            check_xlsx_package(bytes, limits.unpacked_bytes)?;
+            // A parser of untrusted input that panics is a bug in it, and the file is
+            // as unreadable to us as a corrupt one: a 422, not a 500.
+            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                read_xlsx(bytes, &mut table)
+            }))
+            .map_err(|_| unreadable("XLSX", "its contents are malformed"))??;
+        }
+        _ => return Err(ApiError::UnsupportedMediaType),
     }
+    table.finish()
+}
+
+/// Collects a sheet cell by cell, within the ceilings. Cells arrive row by row, left
+/// to right; the header is the first row that holds anything.
+struct TableBuilder<'k> {
+    limits: SheetLimits,
+    known: &'k dyn Fn(&str) -> bool,
+    /// The header's sheet row, and its cells while that row is still being read.
+    header_row: Option<u32>,
+    header_cells: Vec<(usize, String)>,
+    /// Per sheet column (up to `COLUMNS_MAX`), the column's place in the table, once
+    /// the header is complete.
+    places: Option<Vec<Option<usize>>>,
+    table: Table,
+    /// Cells that hold characters no database column may store.
+    bad_cells: Vec<FieldError>,
+}
+
+impl<'k> TableBuilder<'k> {
+    fn new(limits: SheetLimits, known: &'k dyn Fn(&str) -> bool) -> Self {
+        TableBuilder {
+            limits,
+            known,
+            header_row: None,
+            header_cells: Vec::new(),
+            places: None,
+            table: Table::default(),
+            bad_cells: Vec::new(),
+        }
+    }
+
+    /// Ends the header: the known columns get their places.
+    fn close_header(&mut self) {
+        if self.places.is_some() {
+            return;
+        }
+        let mut places = vec![None; COLUMNS_MAX];
+        for (col, text) in std::mem::take(&mut self.header_cells) {
+            if (self.known)(&text) {
+                places[col] = Some(self.table.header.len());
+                self.table.header.push(text);
+            }
+        }
+        self.places = Some(places);
+    }
+
+    /// One cell at the sheet's `row` and `col`.
+    fn cell(&mut self, row: u32, col: usize, text: String) -> Result<(), ApiError> {
+        if col >= COLUMNS_MAX || text.is_empty() {
+            return Ok(());
+        }
+        let text = unquote_formula(text);
+        let header_row = match self.header_row {
+            None => {
+                self.header_row = Some(row);
+                row
+            }
+            Some(header_row) => header_row,
+        };
+        if row == header_row {
+            self.header_cells.push((col, text));
+            return Ok(());
+        }
+        self.close_header();
+        let Some(Some(place)) = self.places.as_ref().and_then(|p| p.get(col)).copied() else {
+            return Ok(());
+        };
+        let index = row.saturating_sub(header_row + 1) as usize;
+        if index >= self.limits.rows {
+            return Err(too_many_rows(self.limits.rows));
+        }
+        if text.contains('\0') {
+            self.bad_cells.push(FieldError::rule(
+                format!("rows[{}].{}", index + 2, self.table.header[place]),
+                "invalid_character",
+                "含有不允许的字符（NUL）",
+                "contains a character that is not allowed (NUL)",
+            ));
+            return Ok(());
+        }
+        let width = self.table.header.len();
+        while self.table.rows.len() <= index {
+            self.table.rows.push(vec![String::new(); width]);
+        }
+        self.table.rows[index][place] = text;
+        Ok(())
+    }
+
+    fn finish(mut self) -> Result<Table, ApiError> {
+        self.close_header();
+        self.table.blank = self.header_row.is_none();
+        if !self.bad_cells.is_empty() {
+            return Err(ApiError::Validation(self.bad_cells));
+        }
+        Ok(self.table)
+    }
+}
+
+fn too_many_rows(max: usize) -> ApiError {
+    ApiError::TooLarge(vec![FieldError::rule(
+        "body",
+        "too_many_rows",
+        &format!("文件超过 {max} 行数据的上限（MAX_IMPORT_ROWS），请分批导入"),
+        &format!("the file has more than {max} data rows (MAX_IMPORT_ROWS); import it in parts"),
+    )])
 }
 
 /// CSV text: UTF-8 (a BOM is dropped), or else GB18030 (which covers GBK and GB2312).
@@ -47,49 +195,122 @@ pub fn decode_text(bytes: &[u8]) -> Result<String, ApiError> {
     Ok(text.into_owned())
 }
 
-fn read_csv(bytes: &[u8]) -> Result<Table, ApiError> {
+fn read_csv(bytes: &[u8], table: &mut TableBuilder) -> Result<(), ApiError> {
     let text = decode_text(bytes)?;
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(false)
         .flexible(true)
         .from_reader(text.as_bytes());
-    reader
-        .records()
-        .map(|record| {
-            record
-                .map(|r| r.iter().map(|cell| cell.trim().to_owned()).collect())
-                .map_err(|e| unreadable("CSV", e))
-        })
-        .collect()
+    let mut record = csv::StringRecord::new();
+    let mut row = 0u32;
+    // One record at a time; only the columns the import knows are kept from it.
+    while reader
+        .read_record(&mut record)
+        .map_err(|e| unreadable("CSV", e))?
+    {
+        for (col, cell) in record.iter().take(COLUMNS_MAX).enumerate() {
+            table.cell(row, col, cell.trim().to_owned())?;
+        }
+        row = row.saturating_add(1);
+        // Blank records count too: a file of a million empty lines is not read to
+        // its end either.
+        if row as usize > table.limits.rows.saturating_add(1) {
+            return Err(too_many_rows(table.limits.rows));
+        }
+    }
+    Ok(())
 }
 
-fn read_xlsx(bytes: &[u8]) -> Result<Table, ApiError> {
+/// Refuses an XLSX package whose parts would unpack to more than `limit` bytes, or
+/// that has more parts than any workbook needs. The sizes a ZIP declares can lie, so
+/// every part is inflated (into nothing) and what comes out is counted.
+fn check_xlsx_package(bytes: &[u8], limit: u64) -> Result<(), ApiError> {
+    if zip_declared_entries(bytes).is_some_and(|n| n > XLSX_PARTS_MAX) {
+        return Err(too_many_parts());
+    }
+    let mut archive =
+        zip::ZipArchive::new(Cursor::new(bytes)).map_err(|e| unreadable("XLSX", e))?;
+    if archive.len() > XLSX_PARTS_MAX {
+        return Err(too_many_parts());
+    }
+    let mut total: u64 = 0;
+    for i in 0..archive.len() {
+        let part = archive.by_index(i).map_err(|e| unreadable("XLSX", e))?;
+        let budget = limit.saturating_sub(total).saturating_add(1);
+        let mut bounded = std::io::Read::take(part, budget);
+        total +=
+            std::io::copy(&mut bounded, &mut std::io::sink()).map_err(|e| unreadable("XLSX", e))?;
+        if total > limit {
+            return Err(ApiError::TooLarge(vec![FieldError::rule(
+                "body",
+                "unpacked_too_large",
+                &format!("XLSX 文件解压后超过 {limit} 字节的上限（MAX_IMPORT_UNPACKED_BYTES）"),
+                &format!(
+                    "the XLSX file unpacks to more than {limit} bytes (MAX_IMPORT_UNPACKED_BYTES)"
+                ),
+            )]));
+        }
+    }
+    Ok(())
+}
+
+fn too_many_parts() -> ApiError {
+    ApiError::TooLarge(vec![FieldError::rule(
+        "body",
+        "too_many_parts",
+        &format!("XLSX 文件包含的部件超过 {XLSX_PARTS_MAX} 个"),
+        &format!("the XLSX file has more than {XLSX_PARTS_MAX} parts"),
+    )])
+}
+
+/// The entry count a ZIP's end-of-central-directory record declares, read before the
+/// directory itself is parsed (which costs memory per entry). `None` when there is no
+/// such record (the ZIP reader then refuses the file) or it defers to ZIP64 (0xFFFF).
+fn zip_declared_entries(bytes: &[u8]) -> Option<usize> {
+    const EOCD: &[u8] = b"PK\x05\x06";
+    let tail_from = bytes.len().saturating_sub(22 + usize::from(u16::MAX));
+    let at = bytes[tail_from..].windows(4).rposition(|w| w == EOCD)? + tail_from;
+    let count = bytes.get(at + 10..at + 12)?;
+    let count = u16::from_le_bytes([count[0], count[1]]);
+    (count != u16::MAX).then_some(usize::from(count))
+}
+
+fn read_xlsx(bytes: &[u8], table: &mut TableBuilder) -> Result<(), ApiError> {
     let mut workbook: Xlsx<_> = Xlsx::new(Cursor::new(bytes)).map_err(|e| unreadable("XLSX", e))?;
-    let range = workbook
-        .worksheet_range_at(0)
-        .ok_or_else(|| unreadable("XLSX", "it has no sheet"))?
+    let first = workbook
+        .sheet_names()
+        .first()
+        .cloned()
+        .ok_or_else(|| unreadable("XLSX", "it has no sheet"))?;
+    // Cell by cell, never the dense used range: one cell at A1 and one at XFD1048576
+    // cost two cells, not 17 billion.
+    let mut cells = workbook
+        .worksheet_cells_reader(&first)
         .map_err(|e| unreadable("XLSX", e))?;
-    Ok(range
-        .rows()
-        .map(|row| row.iter().map(cell_text).collect())
-        .collect())
+    while let Some(cell) = cells.next_cell().map_err(|e| unreadable("XLSX", e))? {
+        let (row, col) = cell.get_position();
+        table.cell(row, col as usize, cell_text(cell.get_value()))?;
+    }
+    Ok(())
 }
 
 /// A cell as the text a person reads in it: whole numbers without ".0", dates as
 /// YYYY-MM-DD.
-fn cell_text(cell: &Data) -> String {
+fn cell_text(cell: &DataRef) -> String {
     match cell {
-        Data::Empty => String::new(),
-        Data::String(s) => s.trim().to_owned(),
-        Data::Int(i) => i.to_string(),
-        Data::Float(f) if f.fract() == 0.0 && f.abs() < 1e15 => format!("{}", *f as i64),
-        Data::Float(f) => f.to_string(),
-        Data::Bool(b) => b.to_string(),
-        Data::DateTime(d) => {
+        DataRef::Empty => String::new(),
+        DataRef::String(s) | DataRef::DateTimeIso(s) | DataRef::DurationIso(s) => {
+            s.trim().to_owned()
+        }
+        DataRef::SharedString(s) => s.trim().to_owned(),
+        DataRef::Int(i) => i.to_string(),
+        DataRef::Float(f) if f.fract() == 0.0 && f.abs() < 1e15 => format!("{}", *f as i64),
+        DataRef::Float(f) => f.to_string(),
+        DataRef::Bool(b) => b.to_string(),
+        DataRef::DateTime(d) => {
             excel_serial_date(d.as_f64()).map_or_else(|| d.as_f64().to_string(), |d| d.to_string())
         }
-        Data::DateTimeIso(s) | Data::DurationIso(s) => s.clone(),
-        Data::Error(e) => format!("{e:?}"),
+        DataRef::Error(e) => format!("{e:?}"),
     }
 }
 
@@ -108,9 +329,25 @@ pub enum Cell {
     Empty,
 }
 
+/// True when a spreadsheet program would take this text for a formula (the OWASP
+/// CSV-injection rule): it starts with `=`, `+`, `-`, `@`, a tab or a carriage return.
+pub fn looks_like_formula(text: &str) -> bool {
+    text.starts_with(['=', '+', '-', '@', '\t', '\r'])
+}
+
+/// Undoes the export's neutralizing quote, so that an export imports back as it was.
+fn unquote_formula(text: String) -> String {
+    match text.strip_prefix('\'') {
+        Some(rest) if looks_like_formula(rest) => rest.to_owned(),
+        _ => text,
+    }
+}
+
 impl Cell {
     fn as_text(&self) -> String {
         match self {
+            // A leading apostrophe keeps the text text in every spreadsheet program.
+            Cell::Text(s) if looks_like_formula(s) => format!("'{s}"),
             Cell::Text(s) => s.clone(),
             Cell::Number(n) if n.fract() == 0.0 => format!("{}", *n as i64),
             Cell::Number(n) => n.to_string(),
@@ -153,6 +390,9 @@ pub fn write_xlsx(
     sheet.set_name(sheet_name).map_err(internal)?;
     let bold = Format::new().set_bold();
     let date = Format::new().set_num_format("yyyy-mm-dd");
+    // Excel's own "this is text" mark (a hidden leading apostrophe): the cell shows
+    // as it was written and is never taken for a formula, even when edited.
+    let text = Format::new().set_quote_prefix();
     for (col, header) in headers.iter().enumerate() {
         let col = u16::try_from(col).map_err(|e| ApiError::Internal(e.to_string()))?;
         sheet
@@ -165,6 +405,11 @@ pub fn write_xlsx(
         for (c, cell) in row.iter().enumerate() {
             let c = u16::try_from(c).map_err(|e| ApiError::Internal(e.to_string()))?;
             match cell {
+                Cell::Text(s) if looks_like_formula(s) => {
+                    sheet
+                        .write_string_with_format(r, c, s, &text)
+                        .map_err(internal)?;
+                }
                 Cell::Text(s) => {
                     sheet.write_string(r, c, s).map_err(internal)?;
                 }
@@ -224,17 +469,31 @@ pub fn missing_columns(missing: &[&str]) -> ApiError {
 mod tests {
     use super::*;
 
+    const ROOMY: SheetLimits = SheetLimits {
+        rows: 1_000,
+        unpacked_bytes: 16 * 1024 * 1024,
+    };
+
+    fn read(media_type: &str, bytes: &[u8]) -> Result<Table, ApiError> {
+        read_table(media_type, bytes, ROOMY, &|_| true)
+    }
+
+    fn refusal(err: ApiError) -> (u16, String) {
+        let p = err.problem(domain::Lang::En, "", "");
+        (
+            p.status,
+            p.errors.first().map(|e| e.code.clone()).unwrap_or_default(),
+        )
+    }
+
     #[test]
     fn csv_in_utf8_with_bom_and_gb18030() {
         let utf8 = "\u{feff}组织名称,县\n促进会,五华区\n".as_bytes();
-        assert_eq!(read_table(CSV, utf8).unwrap()[1], ["促进会", "五华区"]);
+        assert_eq!(read(CSV, utf8).unwrap().rows[0], ["促进会", "五华区"]);
         let (gb, _, _) = encoding_rs::GB18030.encode("组织名称,县\n促进会,五华区\n");
         assert!(std::str::from_utf8(&gb).is_err());
-        assert_eq!(read_table(CSV, &gb).unwrap()[1], ["促进会", "五华区"]);
-        assert_eq!(
-            read_table("image/png", b"x").unwrap_err().status().as_u16(),
-            415
-        );
+        assert_eq!(read(CSV, &gb).unwrap().rows[0], ["促进会", "五华区"]);
+        assert_eq!(read("image/png", b"x").unwrap_err().status().as_u16(), 415);
     }
 
     #[test]
@@ -246,9 +505,159 @@ mod tests {
             Cell::Empty,
         ]];
         let bytes = write_xlsx("结对", &["名称", "批次", "日期", "空"], &rows).unwrap();
-        let table = read_table(XLSX, &bytes).unwrap();
-        assert_eq!(table[0], ["名称", "批次", "日期", "空"]);
-        assert_eq!(table[1][..3], ["促进会", "1", "2024-05-06"]);
+        let table = read(XLSX, &bytes).unwrap();
+        assert_eq!(table.header, ["名称", "批次", "日期", "空"]);
+        assert_eq!(table.rows[0][..3], ["促进会", "1", "2024-05-06"]);
+    }
+
+    #[test]
+    fn only_known_columns_are_kept_and_blank_rows_keep_their_place() {
+        let csv = "备注,名称,批次\nx,甲,1\n\n,,\ny,乙,2\n";
+        let table = read_table(CSV, csv.as_bytes(), ROOMY, &|h| h != "备注").unwrap();
+        assert_eq!(table.header, ["名称", "批次"]);
+        // The empty line is no record at all (as before); ",," is a blank row.
+        assert_eq!(table.rows, [vec!["甲", "1"], vec!["", ""], vec!["乙", "2"]]);
+    }
+
+    /// The sheet that stopped the server: one cell at A1, one at XFD1048576. Its
+    /// dense range would be 2^34 cells.
+    #[test]
+    fn a_sparse_sheet_costs_its_cells_not_its_range() {
+        let mut workbook = Workbook::new();
+        let sheet = workbook.add_worksheet();
+        sheet.write_string(0, 0, "名称").unwrap();
+        sheet.write_string(1_048_575, 16_383, "far").unwrap();
+        let bytes = workbook.save_to_buffer().unwrap();
+        let table = read(XLSX, &bytes).unwrap();
+        assert_eq!(table.header, ["名称"]);
+        assert!(table.rows.is_empty());
+        // Far down in a known column: refused by the row ceiling, not allocated.
+        let mut workbook = Workbook::new();
+        let sheet = workbook.add_worksheet();
+        sheet.write_string(0, 0, "名称").unwrap();
+        sheet.write_string(1_048_575, 0, "far").unwrap();
+        let bytes = workbook.save_to_buffer().unwrap();
+        assert_eq!(
+            refusal(read(XLSX, &bytes).unwrap_err()),
+            (413, "too_many_rows".into())
+        );
+    }
+
+    #[test]
+    fn rows_beyond_the_ceiling_are_refused() {
+        let limits = SheetLimits { rows: 3, ..ROOMY };
+        let csv = |n: usize| format!("名称\n{}", "甲\n".repeat(n));
+        assert_eq!(
+            read_table(CSV, csv(3).as_bytes(), limits, &|_| true)
+                .unwrap()
+                .rows
+                .len(),
+            3
+        );
+        assert_eq!(
+            refusal(read_table(CSV, csv(4).as_bytes(), limits, &|_| true).unwrap_err()),
+            (413, "too_many_rows".into())
+        );
+        let blank_lines = format!("名称\n{}", ",\n".repeat(10));
+        assert_eq!(
+            refusal(read_table(CSV, blank_lines.as_bytes(), limits, &|_| true).unwrap_err()),
+            (413, "too_many_rows".into())
+        );
+    }
+
+    /// An XLSX with one more part that inflates far beyond its compressed size.
+    fn with_extra_part(name: &str, size: usize) -> Vec<u8> {
+        use std::io::Write;
+        let valid = write_xlsx("结对", &["名称"], &[vec![Cell::Text("甲".into())]]).unwrap();
+        let mut source = zip::ZipArchive::new(Cursor::new(valid)).unwrap();
+        let mut out = zip::ZipWriter::new(Cursor::new(Vec::new()));
+        for i in 0..source.len() {
+            out.raw_copy_file(source.by_index(i).unwrap()).unwrap();
+        }
+        let options = zip::write::SimpleFileOptions::default()
+            .compression_method(zip::CompressionMethod::Deflated);
+        out.start_file(name, options).unwrap();
+        let zeros = vec![0u8; 1024 * 1024];
+        for _ in 0..size / zeros.len() {
+            out.write_all(&zeros).unwrap();
+        }
+        out.finish().unwrap().into_inner()
+    }
+
+    #[test]
+    fn a_zip_bomb_is_refused_before_it_is_parsed() {
+        let limits = SheetLimits {
+            unpacked_bytes: 4 * 1024 * 1024,
+            ..ROOMY
+        };
+        let bomb = with_extra_part("xl/bomb.bin", 8 * 1024 * 1024);
+        assert!(bomb.len() < 64 * 1024, "{} bytes", bomb.len());
+        assert_eq!(
+            refusal(read_table(XLSX, &bomb, limits, &|_| true).unwrap_err()),
+            (413, "unpacked_too_large".into())
+        );
+        let small = with_extra_part("xl/small.bin", 1024 * 1024);
+        assert!(read_table(XLSX, &small, limits, &|_| true).is_ok());
+    }
+
+    #[test]
+    fn malformed_packages_are_unreadable_not_fatal() {
+        assert_eq!(refusal(read(XLSX, b"not a zip").unwrap_err()).0, 422);
+        let valid = write_xlsx("结对", &["名称"], &[]).unwrap();
+        assert_eq!(
+            refusal(read(XLSX, &valid[..valid.len() / 2]).unwrap_err()).0,
+            422
+        );
+    }
+
+    #[test]
+    fn nul_in_a_cell_is_refused_naming_it() {
+        let err = read(CSV, "名称,批次\n甲,1\n乙\0,2\n".as_bytes()).unwrap_err();
+        let p = err.problem(domain::Lang::En, "", "");
+        assert_eq!(p.status, 422);
+        assert_eq!(p.errors[0].field, "rows[3].名称");
+        assert_eq!(p.errors[0].code, "invalid_character");
+    }
+
+    #[test]
+    fn formula_cells_leave_as_text_and_come_back_as_they_were() {
+        let names = [
+            "=HYPERLINK(\"http://x\",\"协议\")",
+            "+1",
+            "-2",
+            "@SUM(A1)",
+            "\tx",
+            "安全",
+        ];
+        let rows: Vec<Vec<Cell>> = names
+            .iter()
+            .map(|n| vec![Cell::Text((*n).into())])
+            .collect();
+        let csv = write_csv(&["名称"], &rows).unwrap();
+        let text = std::str::from_utf8(&csv[3..]).unwrap();
+        for line in text.lines().skip(1) {
+            let cell = line.trim_start_matches('"');
+            assert!(cell.starts_with('\'') || cell == "安全", "{line}");
+        }
+        let back = read(CSV, &csv).unwrap();
+        let back: Vec<&str> = back.rows.iter().map(|r| r[0].as_str()).collect();
+        assert_eq!(back, names);
+
+        let xlsx = write_xlsx("结对", &["名称"], &rows).unwrap();
+        let mut archive = zip::ZipArchive::new(Cursor::new(&xlsx)).unwrap();
+        let mut sheet = String::new();
+        std::io::Read::read_to_string(
+            &mut archive.by_name("xl/worksheets/sheet1.xml").unwrap(),
+            &mut sheet,
+        )
+        .unwrap();
+        assert!(!sheet.contains("<f>"), "{sheet}");
+        let mut styles = String::new();
+        std::io::Read::read_to_string(&mut archive.by_name("xl/styles.xml").unwrap(), &mut styles)
+            .unwrap();
+        assert!(styles.contains("quotePrefix=\"1\""), "{styles}");
+        let back = read(XLSX, &xlsx).unwrap();
+        assert_eq!(back.rows[0][0], "=HYPERLINK(\"http://x\",\"协议\")");
     }
 
     #[test]

@@ -14,6 +14,8 @@ pub struct AppState {
     pub backend: Backend,
     pub max_body_bytes: usize,
     pub max_import_bytes: usize,
+    pub sheet_limits: crate::spreadsheet::SheetLimits,
+    pub login_throttle: domain::identity::LoginThrottle,
     pub trust_forwarded_for: bool,
     /// Seals and opens households' personal data.
     pub vault: std::sync::Arc<persistence::personal_data::Vault>,

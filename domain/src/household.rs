@@ -149,6 +149,26 @@ impl IdNumber {
         Ok(IdNumber(id))
     }
 
+    /// `parse`, and the birth date not after `today` (Asia/Shanghai): a household's
+    /// head is a living person, so an ID number of someone born tomorrow (or in 2099)
+    /// is a typing error. Every input of an ID number goes through this.
+    pub fn parse_as_of(raw: &str, today: NaiveDate) -> Result<IdNumber, Violation> {
+        let id = IdNumber::parse(raw)?;
+        if id.birth_date().is_some_and(|born| born > today) {
+            return Err(Violation::Rule {
+                code: "birth_date_in_future",
+                zh: "身份证号码中的出生日期（第 7–14 位）晚于今天".to_owned(),
+                en: "the birth date in the ID number (characters 7–14) is after today".to_owned(),
+            });
+        }
+        Ok(id)
+    }
+
+    /// The birth date the number encodes.
+    pub fn birth_date(&self) -> Option<NaiveDate> {
+        birth_date(&self.0[6..14])
+    }
+
     pub fn as_str(&self) -> &str {
         &self.0
     }
@@ -765,6 +785,33 @@ mod tests {
         ] {
             assert_eq!(code(IdNumber::parse(bad)), "invalid_format", "{bad}");
         }
+    }
+
+    #[test]
+    fn no_one_is_born_after_today() {
+        let today = NaiveDate::from_ymd_opt(2026, 12, 2).unwrap();
+        let with_check =
+            |first17: &str| format!("{first17}{}", IdNumber::check_char(first17).unwrap());
+        let born_2099 = with_check("53010220991231011");
+        assert!(IdNumber::parse(&born_2099).is_ok(), "a real date by itself");
+        assert_eq!(
+            IdNumber::parse_as_of(&born_2099, today).unwrap_err().code(),
+            "birth_date_in_future"
+        );
+        let tomorrow = with_check("53010220261203011");
+        assert_eq!(
+            IdNumber::parse_as_of(&tomorrow, today).unwrap_err().code(),
+            "birth_date_in_future"
+        );
+        let born_today = with_check("53010220261202011");
+        assert!(IdNumber::parse_as_of(&born_today, today).is_ok());
+        // The other checks come first, unchanged.
+        assert_eq!(
+            IdNumber::parse_as_of("53010219491231011", today)
+                .unwrap_err()
+                .code(),
+            "invalid_format"
+        );
     }
 
     #[test]

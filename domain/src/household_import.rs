@@ -188,6 +188,7 @@ pub fn plan(
     positions: &HashMap<&'static str, usize>,
     villages: &HashSet<String>,
     may_write: impl Fn(&RegionCode) -> bool,
+    today: chrono::NaiveDate,
 ) -> HouseholdImportPlan {
     let mut plan = HouseholdImportPlan::default();
     let mut id_numbers_in_file: HashMap<String, usize> = HashMap::new();
@@ -255,7 +256,7 @@ pub fn plan(
         let head_name = household::parse_head_name(cell("head_name"))
             .map_err(|v| error("head_name", v))
             .ok();
-        let id_number = match IdNumber::parse(cell("id_number")) {
+        let id_number = match IdNumber::parse_as_of(cell("id_number"), today) {
             Ok(number) => match id_numbers_in_file.get(number.as_str()) {
                 Some(first) => {
                     error(
@@ -380,6 +381,10 @@ pub fn plan(
 mod tests {
     use super::*;
 
+    fn test_today() -> chrono::NaiveDate {
+        chrono::NaiveDate::from_ymd_opt(2026, 12, 2).unwrap_or_default()
+    }
+
     fn positions() -> HashMap<&'static str, usize> {
         let header: Vec<String> = [
             "村代码",
@@ -429,7 +434,7 @@ mod tests {
             "留守儿童、残疾人",
             "否",
         ])];
-        let plan = plan(&rows, &positions(), &villages(), in_530102);
+        let plan = plan(&rows, &positions(), &villages(), in_530102, test_today());
         assert!(plan.is_valid(), "{:?}", plan.errors);
         let p = &plan.rows[0];
         assert_eq!(p.row, 2);
@@ -477,7 +482,7 @@ mod tests {
                 "是",
             ]),
         ];
-        let plan = plan(&rows, &positions(), &villages(), in_530102);
+        let plan = plan(&rows, &positions(), &villages(), in_530102, test_today());
         assert_eq!(plan.read, 3);
         let found: Vec<(usize, &str, &str)> = plan
             .errors
@@ -512,7 +517,7 @@ mod tests {
             "",
             "",
         ])];
-        let plan = plan(&rows, &positions(), &villages(), in_530102);
+        let plan = plan(&rows, &positions(), &villages(), in_530102, test_today());
         assert_eq!(plan.errors.len(), 1);
         assert_eq!(plan.errors[0].column, "members");
     }

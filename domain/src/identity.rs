@@ -202,43 +202,93 @@ pub fn check_password(password: &str, username: &Username) -> Result<(), Violati
     Ok(())
 }
 
-/// Failed logins within the throttle window, and how long ago the oldest was.
+/// Failed logins within the throttle window, and how long ago the latest was.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct Failures {
     pub count: i64,
-    pub oldest_age_seconds: Option<i64>,
+    pub latest_age_seconds: Option<i64>,
 }
 
-/// Limits on failed logins, counted over a sliding window.
-#[derive(Debug, Clone, Copy)]
+/// An exponential delay: the first `free` failures cost nothing; then each attempt
+/// must wait `first_seconds`, twice that, four times … after the latest failure, at
+/// most `max_seconds`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Backoff {
+    pub free: i64,
+    pub first_seconds: i64,
+    pub max_seconds: i64,
+}
+
+impl Backoff {
+    /// Seconds still to wait before another attempt, if any.
+    pub fn wait(&self, failures: Failures) -> Option<i64> {
+        if failures.count < self.free {
+            return None;
+        }
+        let doublings = (failures.count - self.free).min(40) as u32;
+        let delay = 1i64
+            .checked_shl(doublings)
+            .and_then(|factor| factor.checked_mul(self.first_seconds))
+            .unwrap_or(i64::MAX)
+            .min(self.max_seconds);
+        let waited = failures.latest_age_seconds.unwrap_or(0).max(0);
+        (delay > waited).then(|| delay - waited)
+    }
+}
+
+/// How failed logins slow further attempts down. There is no hard lock: a lock is a
+/// weapon (five wrong passwords from anywhere would shut `admin` out), so each key
+/// only earns a delay, and the delay is long only where the guessing happens.
+/// - one username from one address (someone guessing a password): from the 6th
+///   failure, 1, 2, 4, … seconds, up to 15 minutes;
+/// - one username from all addresses (guessing spread over many): from the 21st,
+///   up to 1 minute, so that strangers can slow an account's logins but never stop them;
+/// - one address across usernames (password spraying): from the 51st, up to 1 minute,
+///   so that colleagues behind the same NAT are slowed, never locked out.
+///
+/// Failures older than the window are forgotten; a successful login forgets the
+/// username's; `zhenxing unlock-login` forgets them at once.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct LoginThrottle {
-    pub per_username: i64,
-    pub per_client: i64,
+    pub per_username_and_client: Backoff,
+    pub per_username: Backoff,
+    pub per_client: Backoff,
     pub window_seconds: i64,
 }
 
 impl LoginThrottle {
-    /// 5 failures for one username, or 20 from one client address, in 15 minutes.
     pub const DEFAULT: LoginThrottle = LoginThrottle {
-        per_username: 5,
-        per_client: 20,
+        per_username_and_client: Backoff {
+            free: 5,
+            first_seconds: 1,
+            max_seconds: 15 * 60,
+        },
+        per_username: Backoff {
+            free: 20,
+            first_seconds: 1,
+            max_seconds: 60,
+        },
+        per_client: Backoff {
+            free: 50,
+            first_seconds: 1,
+            max_seconds: 60,
+        },
         window_seconds: 15 * 60,
     };
 
-    /// Given the failures within the window for a username and for a client address,
-    /// returns `Err(seconds to wait)` when another attempt must be refused.
-    pub fn check(&self, username_failures: Failures, client_failures: Failures) -> Result<(), i64> {
-        let wait = |f: Failures, limit: i64| {
-            (f.count >= limit)
-                .then(|| (self.window_seconds - f.oldest_age_seconds.unwrap_or(0)).max(1))
-        };
-        match (
-            wait(username_failures, self.per_username),
-            wait(client_failures, self.per_client),
-        ) {
-            (None, None) => Ok(()),
-            (a, b) => Err(a.unwrap_or(0).max(b.unwrap_or(0))),
-        }
+    /// Given the failures within the window for the username from this address, for
+    /// the username from anywhere and for this address, returns `Err(seconds to wait)`
+    /// when this attempt must be refused.
+    pub fn check(&self, pair: Failures, username: Failures, client: Failures) -> Result<(), i64> {
+        [
+            self.per_username_and_client.wait(pair),
+            self.per_username.wait(username),
+            self.per_client.wait(client),
+        ]
+        .into_iter()
+        .flatten()
+        .max()
+        .map_or(Ok(()), Err)
     }
 }
 
@@ -377,17 +427,39 @@ mod tests {
     }
 
     #[test]
-    fn throttle_counts_failures_in_the_window() {
+    fn throttle_backs_off_and_never_locks() {
         let t = LoginThrottle::DEFAULT;
         let f = |count, age| Failures {
             count,
-            oldest_age_seconds: age,
+            latest_age_seconds: age,
         };
-        assert!(t.check(f(4, Some(100)), f(0, None)).is_ok());
-        assert_eq!(t.check(f(5, Some(100)), f(0, None)), Err(800));
-        assert_eq!(t.check(f(0, None), f(20, Some(899))), Err(1));
-        assert!(t.check(f(0, None), f(19, Some(10))).is_ok());
-        assert_eq!(t.check(f(5, Some(600)), f(20, Some(0))), Err(900));
+        let none = Failures::default();
+        // Five free failures for a username from one address, then 1, 2, 4 … seconds
+        // after the latest, at most 15 minutes.
+        assert!(t.check(f(4, Some(0)), f(4, Some(0)), f(4, Some(0))).is_ok());
+        assert_eq!(t.check(f(5, Some(0)), none, none), Err(1));
+        assert!(t.check(f(5, Some(1)), none, none).is_ok());
+        assert_eq!(t.check(f(8, Some(3)), none, none), Err(5));
+        assert_eq!(t.check(f(60, Some(0)), none, none), Err(900));
+        // The same username from elsewhere: slowed at most a minute, never locked.
+        assert!(t.check(none, f(19, Some(0)), none).is_ok());
+        assert_eq!(t.check(none, f(20, Some(0)), none), Err(1));
+        assert_eq!(t.check(none, f(500, Some(0)), none), Err(60));
+        assert!(t.check(none, f(500, Some(60)), none).is_ok());
+        // One address spraying many usernames: the same, from the 51st failure.
+        assert!(t.check(none, none, f(49, Some(0))).is_ok());
+        assert_eq!(t.check(none, none, f(10_000, Some(30))), Err(30));
+        // The longest wait wins.
+        assert_eq!(t.check(f(7, Some(0)), f(30, Some(0)), none), Err(60));
+        // A slower start, as a deployment (or a test) may set.
+        let slow = Backoff {
+            free: 5,
+            first_seconds: 60,
+            max_seconds: 900,
+        };
+        assert_eq!(slow.wait(f(5, Some(10))), Some(50));
+        assert_eq!(slow.wait(f(7, Some(0))), Some(240));
+        assert_eq!(slow.wait(f(i64::MAX, Some(0))), Some(900));
     }
 }
 

@@ -9,6 +9,7 @@ pub mod household_import;
 pub mod i18n;
 pub mod identity;
 pub mod liaison;
+pub mod limits;
 pub mod listing;
 pub mod organization;
 pub mod pairing;

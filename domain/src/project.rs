@@ -4,6 +4,7 @@
 use chrono::{DateTime, NaiveDate, Utc};
 
 use crate::code_enum;
+use crate::limits::{MAX_AMOUNT_FEN, MAX_PEOPLE};
 use crate::organization::CreditCode;
 use crate::pairing::Refusal;
 use crate::validation::{FieldError, Violation};
@@ -160,22 +161,23 @@ pub fn check_project(
             "the end cannot be before the start",
         ));
     }
-    for (field, value) in [
-        ("committed_fen", committed_fen),
-        ("disbursed_fen", disbursed_fen),
-        ("beneficiaries", beneficiaries),
+    // Each amount within the documented ceiling, so that no sum over them can wrap.
+    for (field, value, max) in [
+        ("committed_fen", committed_fen, MAX_AMOUNT_FEN),
+        ("disbursed_fen", disbursed_fen, MAX_AMOUNT_FEN),
+        ("beneficiaries", beneficiaries, MAX_PEOPLE),
     ] {
-        if value < 0 {
+        if !(0..=max).contains(&value) {
             errors.push(FieldError::new(
                 field,
-                Violation::OutOfRange {
-                    min: 0,
-                    max: i64::MAX,
-                },
+                Violation::OutOfRange { min: 0, max },
             ));
         }
     }
-    if disbursed_fen > committed_fen && disbursed_fen >= 0 && committed_fen >= 0 {
+    if disbursed_fen > committed_fen
+        && (0..=MAX_AMOUNT_FEN).contains(&disbursed_fen)
+        && committed_fen >= 0
+    {
         errors.push(FieldError::rule(
             "disbursed_fen",
             "exceeds_committed",
@@ -390,6 +392,24 @@ mod tests {
         assert_eq!(
             codes(check_project("项目", s, None, -1, 0, -5)),
             ["committed_fen:out_of_range", "beneficiaries:out_of_range"]
+        );
+        // The ceilings that keep every sum exact.
+        let max = crate::limits::MAX_AMOUNT_FEN;
+        assert!(check_project("项目", s, None, max, max, crate::limits::MAX_PEOPLE).is_ok());
+        assert_eq!(
+            codes(check_project(
+                "项目",
+                s,
+                None,
+                max + 1,
+                0,
+                crate::limits::MAX_PEOPLE + 1
+            )),
+            ["committed_fen:out_of_range", "beneficiaries:out_of_range"]
+        );
+        assert_eq!(
+            codes(check_project("项目", s, None, i64::MAX, i64::MAX, 0)),
+            ["committed_fen:out_of_range", "disbursed_fen:out_of_range"]
         );
         assert_eq!(
             codes(check_project(" ", s, Some(d(2023, 12, 31)), 0, 0, 0)),

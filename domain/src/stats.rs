@@ -55,9 +55,12 @@ pub struct ProjectFigures {
 impl ProjectFigures {
     fn add(&mut self, other: &ProjectFigures) {
         self.count += other.count;
-        self.committed_fen += other.committed_fen;
-        self.disbursed_fen += other.disbursed_fen;
-        self.beneficiaries += other.beneficiaries;
+        // Money and head counts saturate rather than wrap: a total that would pass
+        // i64::MAX (only possible over rows stored before amounts were capped) stays
+        // at the ceiling instead of turning negative.
+        self.committed_fen = self.committed_fen.saturating_add(other.committed_fen);
+        self.disbursed_fen = self.disbursed_fen.saturating_add(other.disbursed_fen);
+        self.beneficiaries = self.beneficiaries.saturating_add(other.beneficiaries);
     }
 }
 

@@ -963,15 +963,19 @@ pub fn household_counts(
             assistance.filter(crate::within_codes!(households::county_code, code.as_str()));
         helped = helped.filter(crate::within_codes!(households::county_code, code.as_str()));
     }
-    let (assistance_records, value): (i64, Option<i64>) = assistance
+    // The value summed in halves that cannot overflow (see `stats::join_halves`).
+    let (assistance_records, value_hi, value_lo): (i64, Option<i64>, Option<i64>) = assistance
         .select((
             diesel::dsl::count_star(),
-            // SUM over BIGINT is NUMERIC on PostgreSQL: cast back (fen fit in 64 bits).
             diesel::dsl::sql::<diesel::sql_types::Nullable<diesel::sql_types::BigInt>>(
-                "CAST(SUM(assistance_records.value_fen) AS BIGINT)",
+                "CAST(SUM(assistance_records.value_fen / 4294967296) AS BIGINT)",
+            ),
+            diesel::dsl::sql::<diesel::sql_types::Nullable<diesel::sql_types::BigInt>>(
+                "CAST(SUM(assistance_records.value_fen % 4294967296) AS BIGINT)",
             ),
         ))
-        .first::<(i64, Option<i64>)>(conn)?;
+        .first::<(i64, Option<i64>, Option<i64>)>(conn)?;
+    let value = crate::stats::join_halves(value_hi.unwrap_or(0), value_lo.unwrap_or(0));
     let helped = helped
         .select(diesel::dsl::count(assistance_records::household_id).aggregate_distinct())
         .first::<i64>(conn)?;
@@ -988,7 +992,7 @@ pub fn household_counts(
         by_special_group,
         wishes_by_status,
         assistance_records,
-        assistance_value_fen: value.unwrap_or(0),
+        assistance_value_fen: value,
     })
 }
 

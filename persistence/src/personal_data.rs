@@ -41,6 +41,8 @@ const KEY_ID_LEN: usize = 8;
 
 const KEY_ID_LABEL: &[u8] = b"zhenxing/pii/key-id";
 const BLIND_INDEX_LABEL: &[u8] = b"zhenxing/pii/blind-index";
+/// Derives the subkey of request fingerprints (`Vault::fingerprint`).
+const FINGERPRINT_LABEL: &[u8] = b"zhenxing/idempotency/fingerprint";
 const KEY_ADVICE: &str = "generate one with `openssl rand -base64 32`";
 
 /// Standard base64, accepting input with or without padding.
@@ -129,6 +131,8 @@ struct VaultKey {
     cipher: Aes256Gcm,
     /// HMAC-SHA256 already keyed with the blind-index subkey; cloned for each value.
     index_mac: Hmac<Sha256>,
+    /// HMAC-SHA256 keyed with the request-fingerprint subkey.
+    fingerprint_mac: Hmac<Sha256>,
 }
 
 impl VaultKey {
@@ -136,11 +140,15 @@ impl VaultKey {
         let mut derive = hmac_sha256(&key.0);
         derive.update(BLIND_INDEX_LABEL);
         let subkey: [u8; 32] = derive.finalize().into_bytes().into();
+        let mut derive = hmac_sha256(&key.0);
+        derive.update(FINGERPRINT_LABEL);
+        let fingerprint_key: [u8; 32] = derive.finalize().into_bytes().into();
         VaultKey {
             id: key.id(),
             bytes: key.0,
             cipher: Aes256Gcm::new(&key.0.into()),
             index_mac: hmac_sha256(&subkey),
+            fingerprint_mac: hmac_sha256(&fingerprint_key),
         }
     }
 
@@ -253,6 +261,20 @@ impl Vault {
     /// 64 characters.
     pub fn blind_index(&self, value: &str) -> String {
         self.current().blind_index(value)
+    }
+
+    /// A keyed hash of a request (method, path, query, body) for the idempotency
+    /// table. Bodies may carry clear ID numbers and phones; an unkeyed hash of them in
+    /// the database would let anyone with a copy confirm a guess, so it is keyed like
+    /// the blind index (a subkey of the current `PII_KEY`, with its own label).
+    pub fn fingerprint(&self, parts: &[&[u8]]) -> String {
+        let mut mac = self.current().fingerprint_mac.clone();
+        for part in parts {
+            // Length-prefixed, so that no two different splits hash alike.
+            mac.update(&(part.len() as u64).to_be_bytes());
+            mac.update(part);
+        }
+        hex(&mac.finalize().into_bytes())
     }
 
     /// The blind index under every known key, the current one first: to find values

@@ -15,25 +15,60 @@ use diesel::sql_types::{BigInt, Text};
 use crate::db::DbConnection;
 
 /// One grouped row: a code (county or organization), an optional key (a status, a
-/// category) and up to four numbers.
-#[derive(Debug, Clone, QueryableByName)]
+/// category) and up to four numbers. The sums `a`, `b` and `c` saturate at
+/// `i64::MAX` rather than wrap; add them up with `saturating_add`.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Grouped {
-    #[diesel(sql_type = Text)]
     pub code: String,
-    #[diesel(sql_type = Text)]
     pub key: String,
-    #[diesel(sql_type = BigInt)]
     pub n: i64,
-    #[diesel(sql_type = BigInt)]
     pub a: i64,
-    #[diesel(sql_type = BigInt)]
     pub b: i64,
-    #[diesel(sql_type = BigInt)]
     pub c: i64,
 }
 
+/// A grouped row as the database gives it: each sum in two halves (see `sum`).
+#[derive(QueryableByName)]
+struct GroupedRow {
+    #[diesel(sql_type = Text)]
+    code: String,
+    #[diesel(sql_type = Text)]
+    key: String,
+    #[diesel(sql_type = BigInt)]
+    n: i64,
+    #[diesel(sql_type = BigInt)]
+    a_hi: i64,
+    #[diesel(sql_type = BigInt)]
+    a_lo: i64,
+    #[diesel(sql_type = BigInt)]
+    b_hi: i64,
+    #[diesel(sql_type = BigInt)]
+    b_lo: i64,
+    #[diesel(sql_type = BigInt)]
+    c_hi: i64,
+    #[diesel(sql_type = BigInt)]
+    c_lo: i64,
+}
+
+/// The halves of a sum joined in 128 bits, saturating into 64.
+pub fn join_halves(hi: i64, lo: i64) -> i64 {
+    let exact = i128::from(hi) * i128::from(HALF) + i128::from(lo);
+    i64::try_from(exact).unwrap_or(if exact < 0 { i64::MIN } else { i64::MAX })
+}
+
 fn grouped(conn: &mut DbConnection, sql: &str) -> QueryResult<Vec<Grouped>> {
-    diesel::sql_query(sql).load(conn)
+    let rows: Vec<GroupedRow> = diesel::sql_query(sql).load(conn)?;
+    Ok(rows
+        .into_iter()
+        .map(|r| Grouped {
+            code: r.code,
+            key: r.key,
+            n: r.n,
+            a: join_halves(r.a_hi, r.a_lo),
+            b: join_halves(r.b_hi, r.b_lo),
+            c: join_halves(r.c_hi, r.c_lo),
+        })
+        .collect())
 }
 
 fn day(d: NaiveDate) -> String {
@@ -56,10 +91,21 @@ impl Year {
     }
 }
 
-/// `SUM` that is a BIGINT on both backends (PostgreSQL sums BIGINT into NUMERIC).
-fn sum(expr: &str) -> String {
-    format!("CAST(COALESCE(SUM({expr}), 0) AS BIGINT)")
+/// A `SUM` named `name` that can neither overflow in the database nor wrap after it:
+/// the values are summed as their high and low halves (`x / 2^32` and `x % 2^32`),
+/// whose sums fit in 64 bits over billions of rows on both backends (SQLite's `SUM`
+/// fails on overflow; PostgreSQL's is NUMERIC, cast back), and `Grouped` joins them
+/// exactly in 128 bits. Amounts are capped at input (`MAX_AMOUNT_FEN`); this keeps
+/// the figures right even over rows stored before the cap.
+fn sum(expr: &str, name: &str) -> String {
+    format!(
+        "CAST(COALESCE(SUM(({expr}) / {HALF}), 0) AS BIGINT) AS {name}_hi, \
+         CAST(COALESCE(SUM(({expr}) % {HALF}), 0) AS BIGINT) AS {name}_lo"
+    )
 }
+
+/// 2^32: where `sum` splits a value.
+const HALF: i64 = 1 << 32;
 
 const ZERO: &str = "CAST(0 AS BIGINT)";
 
@@ -93,7 +139,7 @@ pub fn county_counts(
         pairings: grouped(
             conn,
             &format!(
-                "SELECT county_code AS code, status AS key, COUNT(*) AS n, {ZERO} AS a, {ZERO} AS b, {ZERO} AS c \
+                "SELECT county_code AS code, status AS key, COUNT(*) AS n, {ZERO} AS a_hi, {ZERO} AS a_lo, {ZERO} AS b_hi, {ZERO} AS b_lo, {ZERO} AS c_hi, {ZERO} AS c_lo \
                  FROM pairings GROUP BY county_code, status"
             ),
         )?,
@@ -101,35 +147,35 @@ pub fn county_counts(
             conn,
             &format!(
                 "SELECT county_code AS code, '' AS key, COUNT(*) AS n, \
-                 {} AS a, {} AS b, {} AS c \
+                 {}, {}, {} \
                  FROM pairings WHERE agreement_deadline BETWEEN {first} AND {last} GROUP BY county_code",
-                sum("CASE WHEN agreement_signed_on IS NOT NULL AND agreement_signed_on <= agreement_deadline THEN 1 ELSE 0 END"),
-                sum("CASE WHEN agreement_signed_on IS NOT NULL AND agreement_signed_on > agreement_deadline THEN 1 ELSE 0 END"),
-                sum(&format!("CASE WHEN status = 'pending_agreement' AND agreement_deadline < {today} THEN 1 ELSE 0 END")),
+                sum("CASE WHEN agreement_signed_on IS NOT NULL AND agreement_signed_on <= agreement_deadline THEN 1 ELSE 0 END", "a"),
+                sum("CASE WHEN agreement_signed_on IS NOT NULL AND agreement_signed_on > agreement_deadline THEN 1 ELSE 0 END", "b"),
+                sum(&format!("CASE WHEN status = 'pending_agreement' AND agreement_deadline < {today} THEN 1 ELSE 0 END"), "c"),
             ),
         )?,
         projects: grouped(
             conn,
             &format!(
-                "SELECT county_code AS code, category AS key, COUNT(*) AS n, {} AS a, {} AS b, {} AS c \
+                "SELECT county_code AS code, category AS key, COUNT(*) AS n, {}, {}, {} \
                  FROM projects WHERE status <> 'cancelled' AND start_on <= {last} \
                  AND (end_on IS NULL OR end_on >= {first}) GROUP BY county_code, category",
-                sum("committed_fen"),
-                sum("disbursed_fen"),
-                sum("beneficiaries"),
+                sum("committed_fen", "a"),
+                sum("disbursed_fen", "b"),
+                sum("beneficiaries", "c"),
             ),
         )?,
         villages: grouped(
             conn,
             &format!(
-                "SELECT county_code AS code, '' AS key, COUNT(DISTINCT village_code) AS n, {ZERO} AS a, {ZERO} AS b, {ZERO} AS c \
+                "SELECT county_code AS code, '' AS key, COUNT(DISTINCT village_code) AS n, {ZERO} AS a_hi, {ZERO} AS a_lo, {ZERO} AS b_hi, {ZERO} AS b_lo, {ZERO} AS c_hi, {ZERO} AS c_lo \
                  FROM village_pairings WHERE status = 'active' GROUP BY county_code"
             ),
         )?,
         households: grouped(
             conn,
             &format!(
-                "SELECT h.county_code AS code, '' AS key, COUNT(DISTINCT a.household_id) AS n, {ZERO} AS a, {ZERO} AS b, {ZERO} AS c \
+                "SELECT h.county_code AS code, '' AS key, COUNT(DISTINCT a.household_id) AS n, {ZERO} AS a_hi, {ZERO} AS a_lo, {ZERO} AS b_hi, {ZERO} AS b_lo, {ZERO} AS c_hi, {ZERO} AS c_lo \
                  FROM assistance_records a JOIN households h ON h.id = a.household_id \
                  WHERE a.given_on <= {last} GROUP BY h.county_code"
             ),
@@ -137,14 +183,14 @@ pub fn county_counts(
         party_pairings: grouped(
             conn,
             &format!(
-                "SELECT county_code AS code, '' AS key, COUNT(*) AS n, {ZERO} AS a, {ZERO} AS b, {ZERO} AS c \
+                "SELECT county_code AS code, '' AS key, COUNT(*) AS n, {ZERO} AS a_hi, {ZERO} AS a_lo, {ZERO} AS b_hi, {ZERO} AS b_lo, {ZERO} AS c_hi, {ZERO} AS c_lo \
                  FROM party_pairings WHERE status = 'active' GROUP BY county_code"
             ),
         )?,
         wishes: grouped(
             conn,
             &format!(
-                "SELECT county_code AS code, status AS key, COUNT(*) AS n, {ZERO} AS a, {ZERO} AS b, {ZERO} AS c \
+                "SELECT county_code AS code, status AS key, COUNT(*) AS n, {ZERO} AS a_hi, {ZERO} AS a_lo, {ZERO} AS b_hi, {ZERO} AS b_lo, {ZERO} AS c_hi, {ZERO} AS c_lo \
                  FROM wishes GROUP BY county_code, status"
             ),
         )?,
@@ -217,18 +263,18 @@ pub fn organization_counts(
         agreements: grouped(
             conn,
             &format!(
-                "SELECT {} AS code, '' AS key, COUNT(*) AS n, {} AS a, {ZERO} AS b, {ZERO} AS c \
+                "SELECT {} AS code, '' AS key, COUNT(*) AS n, {}, {ZERO} AS b_hi, {ZERO} AS b_lo, {ZERO} AS c_hi, {ZERO} AS c_lo \
                  FROM pairings WHERE agreement_deadline BETWEEN {first} AND {last} \
                  AND (status <> 'terminated' OR agreement_signed_on IS NOT NULL){} GROUP BY organization_id",
                 id("organization_id"),
-                sum("CASE WHEN agreement_signed_on IS NOT NULL AND agreement_signed_on <= agreement_deadline THEN 1 ELSE 0 END"),
+                sum("CASE WHEN agreement_signed_on IS NOT NULL AND agreement_signed_on <= agreement_deadline THEN 1 ELSE 0 END", "a"),
                 only("organization_id"),
             ),
         )?,
         counties: grouped(
             conn,
             &format!(
-                "SELECT {} AS code, county_code AS key, COUNT(*) AS n, {ZERO} AS a, {ZERO} AS b, {ZERO} AS c \
+                "SELECT {} AS code, county_code AS key, COUNT(*) AS n, {ZERO} AS a_hi, {ZERO} AS a_lo, {ZERO} AS b_hi, {ZERO} AS b_lo, {ZERO} AS c_hi, {ZERO} AS c_lo \
                  FROM pairings WHERE status <> 'terminated' AND established_on <= {last}{} \
                  GROUP BY organization_id, county_code",
                 id("organization_id"),
@@ -238,18 +284,18 @@ pub fn organization_counts(
         projects: grouped(
             conn,
             &format!(
-                "SELECT {} AS code, '' AS key, COUNT(*) AS n, {} AS a, {ZERO} AS b, {ZERO} AS c \
+                "SELECT {} AS code, '' AS key, COUNT(*) AS n, {}, {ZERO} AS b_hi, {ZERO} AS b_lo, {ZERO} AS c_hi, {ZERO} AS c_lo \
                  FROM projects WHERE status <> 'cancelled' AND start_on <= {last} \
                  AND (end_on IS NULL OR end_on >= {first}){} GROUP BY organization_id",
                 id("organization_id"),
-                sum("disbursed_fen"),
+                sum("disbursed_fen", "a"),
                 only("organization_id"),
             ),
         )?,
         villages: grouped(
             conn,
             &format!(
-                "SELECT {} AS code, '' AS key, COUNT(DISTINCT village_code) AS n, {ZERO} AS a, {ZERO} AS b, {ZERO} AS c \
+                "SELECT {} AS code, '' AS key, COUNT(DISTINCT village_code) AS n, {ZERO} AS a_hi, {ZERO} AS a_lo, {ZERO} AS b_hi, {ZERO} AS b_lo, {ZERO} AS c_hi, {ZERO} AS c_lo \
                  FROM village_pairings WHERE status = 'active'{} GROUP BY organization_id",
                 id("organization_id"),
                 only("organization_id"),
@@ -258,7 +304,7 @@ pub fn organization_counts(
         households: grouped(
             conn,
             &format!(
-                "SELECT {} AS code, '' AS key, COUNT(DISTINCT household_id) AS n, {ZERO} AS a, {ZERO} AS b, {ZERO} AS c \
+                "SELECT {} AS code, '' AS key, COUNT(DISTINCT household_id) AS n, {ZERO} AS a_hi, {ZERO} AS a_lo, {ZERO} AS b_hi, {ZERO} AS b_lo, {ZERO} AS c_hi, {ZERO} AS c_lo \
                  FROM assistance_records WHERE given_on BETWEEN {first} AND {last}{} GROUP BY organization_id",
                 id("organization_id"),
                 only("organization_id"),
@@ -267,7 +313,7 @@ pub fn organization_counts(
         wishes: grouped(
             conn,
             &format!(
-                "SELECT {} AS code, '' AS key, COUNT(*) AS n, {ZERO} AS a, {ZERO} AS b, {ZERO} AS c \
+                "SELECT {} AS code, '' AS key, COUNT(*) AS n, {ZERO} AS a_hi, {ZERO} AS a_lo, {ZERO} AS b_hi, {ZERO} AS b_lo, {ZERO} AS c_hi, {ZERO} AS c_lo \
                  FROM wishes WHERE status = 'fulfilled' AND fulfilled_on BETWEEN {first} AND {last}{} \
                  GROUP BY claimed_by",
                 id("claimed_by"),
@@ -280,8 +326,8 @@ pub fn organization_counts(
                 "SELECT {} AS code, '' AS key, \
                  CAST(SUM(CASE WHEN p.status = 'active' THEN 1 ELSE 0 END) AS BIGINT) AS n, \
                  CAST(COALESCE(SUM((SELECT COUNT(*) FROM party_activities x \
-                   WHERE x.party_pairing_id = p.id AND x.held_on BETWEEN {first} AND {last})), 0) AS BIGINT) AS a, \
-                 {ZERO} AS b, {ZERO} AS c \
+                   WHERE x.party_pairing_id = p.id AND x.held_on BETWEEN {first} AND {last})), 0) AS BIGINT) AS a_lo, {ZERO} AS a_hi, \
+                 {ZERO} AS b_hi, {ZERO} AS b_lo, {ZERO} AS c_hi, {ZERO} AS c_lo \
                  FROM party_pairings p WHERE 1 = 1{} GROUP BY p.organization_id",
                 id("p.organization_id"),
                 only("p.organization_id"),
@@ -290,7 +336,7 @@ pub fn organization_counts(
         cases: grouped(
             conn,
             &format!(
-                "SELECT {} AS code, '' AS key, COUNT(*) AS n, {ZERO} AS a, {ZERO} AS b, {ZERO} AS c \
+                "SELECT {} AS code, '' AS key, COUNT(*) AS n, {ZERO} AS a_hi, {ZERO} AS a_lo, {ZERO} AS b_hi, {ZERO} AS b_lo, {ZERO} AS c_hi, {ZERO} AS c_lo \
                  FROM cases WHERE status = 'published' AND published_on BETWEEN {first} AND {last}{} \
                  GROUP BY organization_id",
                 id("organization_id"),
@@ -300,7 +346,7 @@ pub fn organization_counts(
         supervision: grouped(
             conn,
             &format!(
-                "SELECT {} AS code, kind AS key, COUNT(*) AS n, {ZERO} AS a, {ZERO} AS b, {ZERO} AS c \
+                "SELECT {} AS code, kind AS key, COUNT(*) AS n, {ZERO} AS a_hi, {ZERO} AS a_lo, {ZERO} AS b_hi, {ZERO} AS b_lo, {ZERO} AS c_hi, {ZERO} AS c_lo \
                  FROM supervision_records WHERE decided_on BETWEEN {first} AND {last}{} \
                  GROUP BY organization_id, kind",
                 id("organization_id"),
@@ -349,4 +395,33 @@ pub fn replace_weights(
         .collect();
     crate::insert_all!(conn, w::table, &rows)?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn halves_join_exactly_and_saturate() {
+        let split = |x: i64| (x / HALF, x % HALF);
+        for x in [
+            0,
+            1,
+            -1,
+            HALF - 1,
+            HALF,
+            -HALF - 7,
+            i64::MAX,
+            i64::MIN,
+            123_456_789_012_345,
+        ] {
+            let (hi, lo) = split(x);
+            assert_eq!(join_halves(hi, lo), x, "{x}");
+        }
+        // Two values near i64::MAX: the sums of their halves fit, the total saturates.
+        let (hi, lo) = split(i64::MAX);
+        assert_eq!(join_halves(hi * 2, lo * 2), i64::MAX);
+        let (hi, lo) = split(i64::MIN);
+        assert_eq!(join_halves(hi * 2, lo * 2), i64::MIN);
+    }
 }

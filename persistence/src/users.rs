@@ -309,25 +309,35 @@ pub fn session_account(
 
 // --- Login throttle ----------------------------------------------------------
 
-/// Failures within the window for a username and for a client address.
+/// Failures within the window for the username from this address, for the username
+/// from anywhere, and from this address for any username.
 fn recent_failures(
     conn: &mut DbConnection,
     username: &str,
     client_ip: &str,
     window_seconds: i64,
-) -> QueryResult<(Failures, Failures)> {
+) -> QueryResult<(Failures, Failures, Failures)> {
     let now = crate::now();
     let since = DbTimestamp(now - chrono::Duration::seconds(window_seconds));
-    let failures = |(count, oldest): (i64, Option<DbTimestamp>)| Failures {
+    let failures = |(count, latest): (i64, Option<DbTimestamp>)| Failures {
         count,
-        oldest_age_seconds: oldest.map(|t| (now - t.0).num_seconds()),
+        latest_age_seconds: latest.map(|t| (now - t.0).num_seconds()),
     };
-    let by_user: (i64, Option<DbTimestamp>) = login_failures::table
+    let by_pair: (i64, Option<DbTimestamp>) = login_failures::table
         .filter(login_failures::username.eq(username))
-        .filter(login_failures::at.gt(since))
+        .filter(login_failures::client_ip.eq(client_ip))
+        .filter(login_failures::at.gt(since.clone()))
         .select((
             diesel::dsl::count_star(),
-            diesel::dsl::min(login_failures::at),
+            diesel::dsl::max(login_failures::at),
+        ))
+        .first(conn)?;
+    let by_user: (i64, Option<DbTimestamp>) = login_failures::table
+        .filter(login_failures::username.eq(username))
+        .filter(login_failures::at.gt(since.clone()))
+        .select((
+            diesel::dsl::count_star(),
+            diesel::dsl::max(login_failures::at),
         ))
         .first(conn)?;
     let by_ip: (i64, Option<DbTimestamp>) = login_failures::table
@@ -335,10 +345,10 @@ fn recent_failures(
         .filter(login_failures::at.gt(since))
         .select((
             diesel::dsl::count_star(),
-            diesel::dsl::min(login_failures::at),
+            diesel::dsl::max(login_failures::at),
         ))
         .first(conn)?;
-    Ok((failures(by_user), failures(by_ip)))
+    Ok((failures(by_pair), failures(by_user), failures(by_ip)))
 }
 
 /// What the throttle says of a login attempt.
@@ -361,9 +371,9 @@ pub fn begin_login_attempt(
 ) -> QueryResult<Attempt> {
     conn.transaction(|conn| {
         crate::journal::lock_writes(conn)?;
-        let (by_user, by_client) =
+        let (by_pair, by_user, by_client) =
             recent_failures(conn, username, client_ip, throttle.window_seconds)?;
-        if let Err(retry_after) = throttle.check(by_user, by_client) {
+        if let Err(retry_after) = throttle.check(by_pair, by_user, by_client) {
             return Ok(Attempt::Throttled { retry_after });
         }
         let now = crate::now();
@@ -383,6 +393,24 @@ pub fn begin_login_attempt(
             .execute(conn)?;
         Ok(Attempt::Allowed)
     })
+}
+
+/// Forgets the failed logins of a username (every address), or of every username
+/// from one address, at once: `zhenxing unlock-login`. Returns how many were
+/// forgotten.
+pub fn unlock_login(
+    conn: &mut DbConnection,
+    username: Option<&str>,
+    client_ip: Option<&str>,
+) -> QueryResult<usize> {
+    let mut query = diesel::delete(login_failures::table).into_boxed();
+    if let Some(username) = username {
+        query = query.filter(login_failures::username.eq(username.to_owned()));
+    }
+    if let Some(client_ip) = client_ip {
+        query = query.filter(login_failures::client_ip.eq(client_ip.to_owned()));
+    }
+    query.execute(conn)
 }
 
 /// Forgets a username's failures after it logs in.

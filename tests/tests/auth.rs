@@ -290,35 +290,105 @@ fn login_bodies_are_checked() {
     assert_eq!(login(&app, "admin", ADMIN_PASSWORD).status, 200);
 }
 
+/// The throttle with a first delay long enough that a test never outruns it.
+fn slow_throttle(config: &mut api::config::Config) {
+    config.trust_forwarded_for = true;
+    config.login_throttle.per_username_and_client.first_seconds = 60;
+}
+
+/// A login attempt from a client address (the last X-Forwarded-For entry counts).
+fn login_from(app: &TestApp, username: &str, password: &str, ip: &str) -> Response {
+    app.request(
+        "POST",
+        LOGIN,
+        None,
+        Some(&json!({"username": username, "password": password})),
+        &[("X-Forwarded-For", ip)],
+    )
+}
+
 #[test]
-fn five_failures_for_a_username_lock_it_even_with_the_right_password() {
-    let app = TestApp::spawn();
+fn failures_for_a_username_from_one_address_slow_that_address_down() {
+    let app = TestApp::spawn_with(slow_throttle);
     let other = app.create_user("viewer", None, None);
     for attempt in 1..=5 {
-        let res = login(&app, "admin", &format!("wrong-password-{attempt}"));
+        let res = login_from(
+            &app,
+            "admin",
+            &format!("wrong-password-{attempt}"),
+            "203.0.113.7",
+        );
         assert_invalid_credentials(&res);
     }
-    let res = login(&app, "admin", ADMIN_PASSWORD);
-    assert_rate_limited(&res);
+    // The sixth waits a minute after the fifth, whatever the password.
+    let res = login_from(&app, "admin", ADMIN_PASSWORD, "203.0.113.7");
+    let wait = assert_rate_limited(&res);
+    assert!((50..=60).contains(&wait), "Retry-After {wait}");
     assert!(!res.text.contains("access_token"));
-    // Still refused, whatever the password.
-    assert_rate_limited(&login(&app, "admin", "wrong-password-6"));
-    assert_rate_limited(&login(&app, "admin", ADMIN_PASSWORD));
-    // Another username from the same address is not locked.
-    let res = login(&app, &other.username, &other.password);
+    assert_rate_limited(&login_from(
+        &app,
+        "admin",
+        "wrong-password-6",
+        "203.0.113.7",
+    ));
+    // No lock as a weapon: admin logs in from anywhere else, and another username
+    // from the same address is not slowed.
+    let res = login_from(&app, "admin", ADMIN_PASSWORD, "198.51.100.20");
+    assert_eq!(res.status, 200, "{}", res.text);
+    let res = login_from(&app, &other.username, &other.password, "203.0.113.7");
     assert_eq!(res.status, 200, "{}", res.text);
 }
 
 #[test]
-fn twenty_failures_from_one_address_lock_every_username() {
-    let app = TestApp::spawn();
+fn failures_from_one_address_do_not_lock_its_other_users_out() {
+    let app = TestApp::spawn_with(slow_throttle);
     for i in 1..=20 {
-        let res = login(&app, &format!("nobody-{i}"), "wrong-password-0");
+        let res = login_from(
+            &app,
+            &format!("nobody-{i}"),
+            "wrong-password-0",
+            "203.0.113.7",
+        );
         assert_invalid_credentials(&res);
     }
-    let res = login(&app, "admin", ADMIN_PASSWORD);
-    assert_rate_limited(&res);
-    assert!(!res.text.contains("access_token"));
+    // Colleagues behind the same address still log in.
+    let res = login_from(&app, "admin", ADMIN_PASSWORD, "203.0.113.7");
+    assert_eq!(res.status, 200, "{}", res.text);
+}
+
+#[test]
+fn failures_spread_over_many_addresses_slow_a_username_for_a_minute_at_most() {
+    let app = TestApp::spawn_with(|config| {
+        config.trust_forwarded_for = true;
+        config.login_throttle.per_username.first_seconds = 60;
+    });
+    for i in 1..=20 {
+        let res = login_from(&app, "admin", "wrong-password-0", &format!("203.0.113.{i}"));
+        assert_invalid_credentials(&res);
+    }
+    let wait = assert_rate_limited(&login_from(&app, "admin", ADMIN_PASSWORD, "198.51.100.1"));
+    assert!(wait <= 60, "Retry-After {wait}");
+}
+
+#[test]
+fn unlock_login_forgets_the_failures_at_once() {
+    let app = TestApp::spawn_with(slow_throttle);
+    for attempt in 1..=5 {
+        let res = login_from(
+            &app,
+            "admin",
+            &format!("wrong-password-{attempt}"),
+            "203.0.113.7",
+        );
+        assert_invalid_credentials(&res);
+    }
+    assert_rate_limited(&login_from(&app, "admin", ADMIN_PASSWORD, "203.0.113.7"));
+    // What `zhenxing unlock-login --username admin` runs.
+    let forgotten =
+        persistence::users::unlock_login(&mut app.db.connect(), Some("admin"), None).unwrap();
+    assert_eq!(forgotten, 5);
+    let res = login_from(&app, "admin", ADMIN_PASSWORD, "203.0.113.7");
+    assert_eq!(res.status, 200, "{}", res.text);
 }
 
 #[test]
@@ -664,34 +734,22 @@ fn the_role_a_token_claims_is_not_what_counts() {
 }
 
 #[test]
-fn the_address_throttle_counts_each_address_alone() {
+fn the_throttle_counts_the_address_the_proxy_saw() {
     // Behind a proxy the client's address is the last X-Forwarded-For entry.
-    let app = TestApp::spawn_with(|config| config.trust_forwarded_for = true);
-    let from = |ip: &'static str| [("X-Forwarded-For", ip)];
-    let attempt = |username: &str, password: &str, ip: &'static str| {
-        app.request(
-            "POST",
-            LOGIN,
-            None,
-            Some(&json!({"username": username, "password": password})),
-            &from(ip),
-        )
-    };
-    for i in 1..=20 {
-        let res = attempt(&format!("nobody-{i}"), "wrong-password-0", "203.0.113.7");
+    let app = TestApp::spawn_with(slow_throttle);
+    for i in 1..=5 {
+        let res = login_from(&app, "admin", &format!("wrong-password-{i}"), "203.0.113.7");
         assert_invalid_credentials(&res);
     }
-    assert_rate_limited(&attempt("admin", ADMIN_PASSWORD, "203.0.113.7"));
+    assert_rate_limited(&login_from(&app, "admin", ADMIN_PASSWORD, "203.0.113.7"));
     // The earlier entries are the client's word: only the last one counts.
-    assert_rate_limited(&attempt(
+    assert_rate_limited(&login_from(
+        &app,
         "admin",
         ADMIN_PASSWORD,
         "198.51.100.1, 203.0.113.7",
     ));
-    // Another address is not locked out by this one's failures.
-    let res = attempt("admin", ADMIN_PASSWORD, "203.0.113.8");
-    assert_eq!(res.status, 200, "{}", res.text);
-    let res = attempt("admin", ADMIN_PASSWORD, "203.0.113.7, 203.0.113.9");
+    let res = login_from(&app, "admin", ADMIN_PASSWORD, "203.0.113.7, 203.0.113.9");
     assert_eq!(res.status, 200, "{}", res.text);
 
     // The audit log keeps the address the throttle counted.
@@ -699,7 +757,7 @@ fn the_address_throttle_counts_each_address_alone() {
     let page = app
         .request(
             "GET",
-            "/api/v1/audit-log?entity=user&entity_id=nobody-1",
+            "/api/v1/audit-log?entity=user&entity_id=admin",
             Some(&token),
             None,
             &[],
@@ -713,7 +771,7 @@ fn a_burst_of_parallel_guesses_gets_no_more_than_five() {
     // The limit is on guesses, not on how fast they arrive: of attempts sent at the
     // same moment, at most five may be checked against the password; the rest are
     // refused as the sixth and later would be one after another.
-    let app = TestApp::spawn();
+    let app = TestApp::spawn_with(slow_throttle);
     const BURST: usize = 12;
     let barrier = std::sync::Barrier::new(BURST);
     let statuses: Vec<u16> = std::thread::scope(|s| {

@@ -1,23 +1,26 @@
 //! `/auth`: logging in and out, and who am I.
 
 use actix_web::{get, post, web, HttpRequest, HttpResponse};
-use domain::identity::LoginThrottle;
 use persistence::users as store;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
+use validator::Validate;
 
 use crate::auth::{self, Authenticated, TokenKeys};
 use crate::error::{ApiError, Problem};
+use crate::extract::limits as limit;
 use crate::extract::JsonBody;
 use crate::routes::users::UserBody;
 use crate::state::AppState;
 
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Debug, Deserialize, ToSchema, Validate)]
 #[serde(deny_unknown_fields)]
 pub struct LoginRequest {
-    #[schema(example = "admin")]
+    #[schema(example = "admin", max_length = 32)]
+    #[validate(length(max = limit::USERNAME))]
     pub username: String,
-    #[schema(write_only)]
+    #[schema(write_only, max_length = 128)]
+    #[validate(length(max = limit::PASSWORD))]
     pub password: String,
 }
 
@@ -61,7 +64,7 @@ pub async fn login(
     let LoginRequest { username, password } = body.0;
     let context = auth::write_context(&req, None);
     let client_ip = context.client_ip.clone().unwrap_or_default();
-    let throttle = LoginThrottle::DEFAULT;
+    let throttle = state.login_throttle;
 
     let lookup_name = username.clone();
     let found = state

@@ -89,7 +89,10 @@ pub struct ImportReport {
     pub pairings_created: usize,
     pub unchanged: usize,
     pub items: Vec<ImportItem>,
+    /// The first 200 problems (`ERRORS_LISTED_MAX`), in row order.
     pub errors: Vec<ImportError>,
+    /// Every problem found, listed or not.
+    pub errors_total: usize,
     /// The same problems, for the 422 of an import that is refused.
     #[serde(skip)]
     #[schema(ignore)]
@@ -115,17 +118,25 @@ fn upload_media_type(req: &HttpRequest) -> Result<String, ApiError> {
     }
 }
 
-/// The uploaded sheet (CSV or XLSX, within `MAX_IMPORT_BYTES`): its header row and
-/// the rows below it; an empty file is a 422.
+/// The uploaded sheet (CSV or XLSX, within `MAX_IMPORT_BYTES` and the sheet
+/// ceilings): its header row and the rows below it, in the import's `columns` only;
+/// an empty file is a 422.
 async fn read_sheet(
     req: &HttpRequest,
     payload: web::Payload,
     state: &AppState,
+    columns: &'static [(&'static str, &'static [&'static str])],
 ) -> Result<(Vec<String>, Vec<Vec<String>>), ApiError> {
     let media_type = upload_media_type(req)?;
     let bytes = read_upload(payload, state.max_import_bytes).await?;
-    let mut table = web::block(move || spreadsheet::read_table(&media_type, &bytes)).await??;
-    if table.is_empty() {
+    let limits = state.sheet_limits;
+    let table = web::block(move || {
+        spreadsheet::read_table(&media_type, &bytes, limits, &|header| {
+            spreadsheet::column_of(header, columns).is_some()
+        })
+    })
+    .await??;
+    if table.blank {
         return Err(ApiError::Validation(vec![FieldError::rule(
             "body",
             "empty_file",
@@ -133,8 +144,7 @@ async fn read_sheet(
             "the file is empty",
         )]));
     }
-    let header = table.remove(0);
-    Ok((header, table))
+    Ok((table.header, table.rows))
 }
 
 /// Reads the upload within `MAX_IMPORT_BYTES`.
@@ -195,7 +205,7 @@ pub async fn import_pairings(
         &Resource::Pairings,
     ))?;
     let dry_run = query.dry_run.unwrap_or(false);
-    let (header_row, rows) = read_sheet(&req, payload, &state).await?;
+    let (header_row, rows) = read_sheet(&req, payload, &state, pairing_import::COLUMNS).await?;
     let positions = pairing_import::header_columns(&header_row, |h| {
         spreadsheet::column_of(h, pairing_import::COLUMNS)
     })
@@ -316,18 +326,30 @@ fn report(
                 batch: r.batch,
             })
             .collect(),
-        errors: plan
-            .errors
-            .iter()
-            .map(|e| ImportError {
-                row: e.row,
-                column: e.column.to_owned(),
-                code: e.violation.code().to_owned(),
-                message: e.violation.message(lang),
-            })
-            .collect(),
+        errors: listed_errors(
+            plan.errors.iter().map(|e| (e.row, e.column, &e.violation)),
+            lang,
+        ),
+        errors_total: plan.errors.len(),
         row_errors: plan.errors,
     }
+}
+
+/// The first `ERRORS_LISTED_MAX` problems of an import, for its report: a sheet of a
+/// million bad rows answers in kilobytes (`errors_total` counts them all).
+fn listed_errors<'a>(
+    errors: impl Iterator<Item = (usize, &'a str, &'a domain::Violation)>,
+    lang: domain::Lang,
+) -> Vec<ImportError> {
+    errors
+        .take(domain::limits::ERRORS_LISTED_MAX)
+        .map(|(row, column, violation)| ImportError {
+            row,
+            column: column.to_owned(),
+            code: violation.code().to_owned(),
+            message: violation.message(lang),
+        })
+        .collect()
 }
 
 /// Stores a valid plan: the new organizations, then the new pairings, each in bulk.
@@ -604,7 +626,10 @@ pub struct HouseholdImportReport {
     pub households_created: usize,
     pub unchanged: usize,
     pub items: Vec<HouseholdImportItem>,
+    /// The first 200 problems (`ERRORS_LISTED_MAX`), in row order.
     pub errors: Vec<ImportError>,
+    /// Every problem found, listed or not.
+    pub errors_total: usize,
 }
 
 /// Import monitored households from the monitoring system (county officers for their
@@ -654,7 +679,7 @@ pub async fn import_households(
         return Err(ApiError::Forbidden { fields: Vec::new() });
     }
     let dry_run = query.dry_run.unwrap_or(false);
-    let (header_row, rows) = read_sheet(&req, payload, &state).await?;
+    let (header_row, rows) = read_sheet(&req, payload, &state, household_import::COLUMNS).await?;
     let positions = household_import::header_columns(&header_row, |h| {
         spreadsheet::column_of(h, household_import::COLUMNS)
     })
@@ -679,13 +704,19 @@ pub async fn import_households(
                     })
                     .unwrap_or_default();
                 let villages = persistence::regions::villages_among(conn, &named)?;
-                let plan = household_import::plan(&rows, &positions, &villages, |county| {
-                    let resource = Resource::Household {
-                        county_code: county,
-                        organization_paired: false,
-                    };
-                    authorize(Some(&actor), Action::WriteHousehold, &resource).is_allowed()
-                });
+                let plan = household_import::plan(
+                    &rows,
+                    &positions,
+                    &villages,
+                    |county| {
+                        let resource = Resource::Household {
+                            county_code: county,
+                            organization_paired: false,
+                        };
+                        authorize(Some(&actor), Action::WriteHousehold, &resource).is_allowed()
+                    },
+                    today(),
+                );
                 let indexes: Vec<Vec<String>> = plan
                     .rows
                     .iter()
@@ -699,16 +730,10 @@ pub async fn import_households(
                     .iter()
                     .map(|ix| ix.iter().any(|i| taken.contains(i)))
                     .collect();
-                let errors: Vec<ImportError> = plan
-                    .errors
-                    .iter()
-                    .map(|e| ImportError {
-                        row: e.row,
-                        column: e.column.to_owned(),
-                        code: e.violation.code().to_owned(),
-                        message: e.violation.message(lang),
-                    })
-                    .collect();
+                let errors = listed_errors(
+                    plan.errors.iter().map(|e| (e.row, e.column, &e.violation)),
+                    lang,
+                );
                 let items: Vec<HouseholdImportItem> = plan
                     .rows
                     .iter()
@@ -738,6 +763,7 @@ pub async fn import_households(
                     unchanged: exists.len() - created,
                     items,
                     errors,
+                    errors_total: plan.errors.len(),
                 };
                 if dry_run || !plan.is_valid() {
                     return Ok(Written::unchanged((report, plan.errors)));

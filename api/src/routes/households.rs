@@ -17,9 +17,11 @@ use persistence::journal::{self, Entry, Written};
 use persistence::DbConnection;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
+use validator::Validate;
 
 use crate::auth::{self, Authenticated};
 use crate::error::{ApiError, Problem};
+use crate::extract::limits as limit;
 use crate::extract::{
     etag, nullable, with_etag, IfMatch, JsonBody, ListFilter, ListQuery, PageParams, Paged,
     QueryReader,
@@ -88,48 +90,66 @@ impl From<store::HouseholdListing> for HouseholdBody {
     }
 }
 
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Debug, Deserialize, ToSchema, Validate)]
 #[serde(deny_unknown_fields)]
 pub struct CreateHousehold {
-    #[schema(example = "530102001001")]
+    #[schema(example = "530102001001", max_length = 12)]
+    #[validate(length(max = limit::REGION_CODE))]
     pub village_code: String,
     /// The head of household's name.
     #[schema(min_length = 1, max_length = 50, example = "张三")]
+    #[validate(length(max = limit::HEAD_NAME))]
     pub head_name: String,
     /// 18-character resident ID number (GB 11643-1999); `x` is read as `X`.
-    #[schema(example = "11010519491231002X")]
+    #[schema(example = "11010519491231002X", max_length = 18)]
+    #[validate(length(max = limit::ID_NUMBER))]
     pub id_number: String,
-    #[schema(example = "13812345678")]
+    #[schema(example = "13812345678", max_length = 40)]
+    #[validate(length(max = limit::PHONE))]
     pub phone: Option<String>,
     #[schema(minimum = 1, maximum = 30)]
+    #[validate(range(max = limit::HOUSEHOLD_MEMBERS))]
     pub members: i32,
     pub category: HouseholdCategory,
     #[serde(default)]
+    #[schema(max_items = 1_000)]
+    #[validate(length(max = limit::ITEMS))]
     pub special_groups: Vec<SpecialGroup>,
     #[serde(default)]
     pub risk_eliminated: bool,
-    #[schema(max_length = 1000)]
+    #[schema(max_length = 1_000)]
+    #[validate(length(max = limit::NOTE))]
     pub note: Option<String>,
 }
 
 /// Changes to a household; absent fields stay as they are, `null` clears.
-#[derive(Debug, Default, Deserialize, ToSchema)]
+#[derive(Debug, Default, Deserialize, ToSchema, Validate)]
 #[serde(deny_unknown_fields)]
 pub struct UpdateHousehold {
+    #[schema(max_length = 12)]
+    #[validate(length(max = limit::REGION_CODE))]
     pub village_code: Option<String>,
     #[schema(min_length = 1, max_length = 50)]
+    #[validate(length(max = limit::HEAD_NAME))]
     pub head_name: Option<String>,
+    #[schema(max_length = 18)]
+    #[validate(length(max = limit::ID_NUMBER))]
     pub id_number: Option<String>,
     #[serde(default, deserialize_with = "nullable")]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<String>, max_length = 40)]
+    #[validate(length(max = limit::PHONE))]
     pub phone: Option<Option<String>>,
     #[schema(minimum = 1, maximum = 30)]
+    #[validate(range(max = limit::HOUSEHOLD_MEMBERS))]
     pub members: Option<i32>,
     pub category: Option<HouseholdCategory>,
+    #[schema(max_items = 1_000)]
+    #[validate(length(max = limit::ITEMS))]
     pub special_groups: Option<Vec<SpecialGroup>>,
     pub risk_eliminated: Option<bool>,
     #[serde(default, deserialize_with = "nullable")]
-    #[schema(value_type = Option<String>, max_length = 1000)]
+    #[schema(value_type = Option<String>, max_length = 1_000)]
+    #[validate(length(max = limit::NOTE))]
     pub note: Option<Option<String>>,
 }
 
@@ -207,7 +227,7 @@ fn personal_data(
     let head_name = household::parse_head_name(head_name)
         .map_err(|v| errors.push(FieldError::new("head_name", v)))
         .ok();
-    let id_number = IdNumber::parse(id_number)
+    let id_number = IdNumber::parse_as_of(id_number, crate::routes::pairings::today())
         .map_err(|v| errors.push(FieldError::new("id_number", v)))
         .ok();
     let phone = match phone.map(str::trim).filter(|p| !p.is_empty()) {
@@ -515,7 +535,7 @@ pub async fn update_household(
             .ok()
     });
     let id_number = patch.id_number.as_deref().and_then(|raw| {
-        IdNumber::parse(raw)
+        IdNumber::parse_as_of(raw, crate::routes::pairings::today())
             .map_err(|v| errors.push(FieldError::new("id_number", v)))
             .ok()
     });
@@ -797,7 +817,7 @@ impl From<store::AssistanceListing> for AssistanceBody {
     }
 }
 
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Debug, Deserialize, ToSchema, Validate)]
 #[serde(deny_unknown_fields)]
 pub struct CreateAssistance {
     /// An organization user's own by default; county officers and province admins
@@ -808,9 +828,11 @@ pub struct CreateAssistance {
     pub given_on: NaiveDate,
     /// The value of the help, in fen (default 0).
     #[serde(default)]
-    #[schema(minimum = 0)]
+    #[schema(minimum = 0, maximum = 10_000_000_000_i64)]
+    #[validate(range(min = 0, max = limit::ASSISTANCE_FEN))]
     pub value_fen: i64,
-    #[schema(min_length = 1, max_length = 1000)]
+    #[schema(min_length = 1, max_length = 1_000)]
+    #[validate(length(max = limit::HOUSEHOLD_TEXT))]
     pub description: String,
 }
 

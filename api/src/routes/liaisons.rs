@@ -16,9 +16,11 @@ use persistence::liaisons::{self as store, LiaisonFilter, LiaisonSort};
 use persistence::DbConnection;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
+use validator::Validate;
 
 use crate::auth::{self, Authenticated};
 use crate::error::{ApiError, Problem};
+use crate::extract::limits as limit;
 use crate::extract::{
     etag, nullable, with_etag, IfMatch, JsonBody, ListFilter, ListQuery, PageParams, Paged,
     QueryReader,
@@ -66,32 +68,44 @@ impl LiaisonBody {
     }
 }
 
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Debug, Deserialize, ToSchema, Validate)]
 #[serde(deny_unknown_fields)]
 pub struct CreateLiaison {
-    #[schema(example = "530102")]
+    #[schema(example = "530102", max_length = 12)]
+    #[validate(length(max = limit::REGION_CODE))]
     pub region_code: String,
     pub department: Department,
     #[schema(min_length = 1, max_length = 100)]
+    #[validate(length(max = limit::PERSON_NAME))]
     pub name: String,
     #[schema(max_length = 100)]
+    #[validate(length(max = limit::PERSON_NAME))]
     pub position: Option<String>,
+    #[schema(max_length = 40)]
+    #[validate(length(max = limit::PHONE))]
     pub phone: String,
+    #[schema(max_length = 254)]
+    #[validate(length(max = limit::EMAIL))]
     pub email: Option<String>,
 }
 
 /// Changes to a liaison; absent fields stay as they are, `null` clears.
-#[derive(Debug, Default, Deserialize, ToSchema)]
+#[derive(Debug, Default, Deserialize, ToSchema, Validate)]
 #[serde(deny_unknown_fields)]
 pub struct UpdateLiaison {
     #[schema(min_length = 1, max_length = 100)]
+    #[validate(length(max = limit::PERSON_NAME))]
     pub name: Option<String>,
     #[serde(default, deserialize_with = "nullable")]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<String>, max_length = 100)]
+    #[validate(length(max = limit::PERSON_NAME))]
     pub position: Option<Option<String>>,
+    #[schema(max_length = 40)]
+    #[validate(length(max = limit::PHONE))]
     pub phone: Option<String>,
     #[serde(default, deserialize_with = "nullable")]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<String>, max_length = 254)]
+    #[validate(length(max = limit::EMAIL))]
     pub email: Option<Option<String>>,
     /// `false` retires the liaison. (To name a successor, create one: it retires the
     /// current liaison in the same transaction.)

@@ -13,9 +13,11 @@ use persistence::organizations::{self as store, OrganizationFilter, Organization
 use persistence::DbConnection;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
+use validator::Validate;
 
 use crate::auth::{self, Authenticated, MaybeAuthenticated};
 use crate::error::{ApiError, Problem};
+use crate::extract::limits as limit;
 use crate::extract::{
     etag, nullable, with_etag, IfMatch, JsonBody, ListFilter, ListQuery, PageParams, Paged,
     QueryReader,
@@ -94,22 +96,33 @@ impl OrganizationBody {
 }
 
 /// A new organization (province admins).
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Debug, Deserialize, ToSchema, Validate)]
 #[serde(deny_unknown_fields)]
 pub struct CreateOrganization {
     #[schema(min_length = 1, max_length = 200)]
+    #[validate(length(max = limit::NAME))]
     pub name: String,
     #[schema(example = "51530000MJ0000000X", min_length = 18, max_length = 18)]
+    #[validate(length(max = limit::CREDIT_CODE))]
     pub credit_code: String,
     pub org_type: OrgType,
     pub level: OrgLevel,
     pub sector: Sector,
     /// Where it is registered: the province (53), a prefecture or a county.
-    #[schema(example = "53")]
+    #[schema(example = "53", max_length = 12)]
+    #[validate(length(max = limit::REGION_CODE))]
     pub registration_region_code: String,
+    #[schema(max_length = 200)]
+    #[validate(length(max = limit::NAME))]
     pub supervising_unit: Option<String>,
+    #[schema(max_length = 100)]
+    #[validate(length(max = limit::PERSON_NAME))]
     pub contact_name: Option<String>,
+    #[schema(max_length = 40)]
+    #[validate(length(max = limit::PHONE))]
     pub contact_phone: Option<String>,
+    #[schema(max_length = 300)]
+    #[validate(length(max = limit::ADDRESS))]
     pub address: Option<String>,
     #[serde(default)]
     pub has_party_organization: bool,
@@ -121,28 +134,38 @@ pub struct CreateOrganization {
 /// Changes to an organization; absent fields stay as they are, `null` clears. An
 /// organization's own users may change the contact fields and
 /// `has_party_organization`; everything else is the province's.
-#[derive(Debug, Default, Deserialize, ToSchema)]
+#[derive(Debug, Default, Deserialize, ToSchema, Validate)]
 #[serde(deny_unknown_fields)]
 pub struct UpdateOrganization {
+    #[schema(max_length = 200)]
+    #[validate(length(max = limit::NAME))]
     pub name: Option<String>,
+    #[schema(max_length = 18)]
+    #[validate(length(max = limit::CREDIT_CODE))]
     pub credit_code: Option<String>,
     pub org_type: Option<OrgType>,
     pub level: Option<OrgLevel>,
     #[serde(default, deserialize_with = "nullable")]
     #[schema(value_type = Option<Sector>)]
     pub sector: Option<Option<Sector>>,
+    #[schema(max_length = 12)]
+    #[validate(length(max = limit::REGION_CODE))]
     pub registration_region_code: Option<String>,
     #[serde(default, deserialize_with = "nullable")]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<String>, max_length = 200)]
+    #[validate(length(max = limit::NAME))]
     pub supervising_unit: Option<Option<String>>,
     #[serde(default, deserialize_with = "nullable")]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<String>, max_length = 100)]
+    #[validate(length(max = limit::PERSON_NAME))]
     pub contact_name: Option<Option<String>>,
     #[serde(default, deserialize_with = "nullable")]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<String>, max_length = 40)]
+    #[validate(length(max = limit::PHONE))]
     pub contact_phone: Option<Option<String>>,
     #[serde(default, deserialize_with = "nullable")]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<String>, max_length = 300)]
+    #[validate(length(max = limit::ADDRESS))]
     pub address: Option<Option<String>>,
     pub has_party_organization: Option<bool>,
     #[serde(default, deserialize_with = "nullable")]

@@ -11,9 +11,11 @@ use persistence::journal::{self, Entry, Written};
 use persistence::pairings::{self as store, RequestFilter, RequestSort};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
+use validator::Validate;
 
 use crate::auth::{self, Authenticated};
 use crate::error::{ApiError, Problem};
+use crate::extract::limits as limit;
 use crate::extract::{
     etag, with_etag, JsonBody, ListFilter, ListQuery, PageParams, Paged, QueryReader,
 };
@@ -70,27 +72,31 @@ impl From<PairingRequest> for PairingRequestBody {
     }
 }
 
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Debug, Deserialize, ToSchema, Validate)]
 #[serde(deny_unknown_fields)]
 pub struct CreatePairingRequest {
     /// An organization user's own by default; a province admin names one.
     pub organization_id: Option<uuid::Uuid>,
     pub kind: RequestKind,
-    #[schema(example = "530102")]
+    #[schema(example = "530102", max_length = 12)]
+    #[validate(length(max = limit::REGION_CODE))]
     pub county_code: String,
     /// Required for `adjust`: the pairing to move.
     pub from_pairing_id: Option<uuid::Uuid>,
     #[schema(min_length = 1, max_length = 100)]
+    #[validate(length(max = limit::DOCUMENT_NO))]
     pub document_no: String,
-    #[schema(max_length = 1000)]
+    #[schema(max_length = 1_000)]
+    #[validate(length(max = limit::NOTE))]
     pub reason: Option<String>,
 }
 
-#[derive(Debug, Default, Deserialize, ToSchema)]
+#[derive(Debug, Default, Deserialize, ToSchema, Validate)]
 #[serde(deny_unknown_fields)]
 pub struct Decision {
     /// Required when rejecting.
-    #[schema(max_length = 1000)]
+    #[schema(max_length = 1_000)]
+    #[validate(length(max = limit::NOTE))]
     pub note: Option<String>,
 }
 

@@ -10,9 +10,11 @@ use persistence::journal::{self, Entry, Written};
 use persistence::pairings::{self as store, PairingFilter, PairingSort};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
+use validator::Validate;
 
 use crate::auth::{self, Authenticated, MaybeAuthenticated};
 use crate::error::{ApiError, Problem};
+use crate::extract::limits as limit;
 use crate::extract::{
     etag, with_etag, IfMatch, JsonBody, ListFilter, ListQuery, PageParams, Paged, QueryReader,
 };
@@ -103,14 +105,16 @@ pub fn today() -> NaiveDate {
     pairing::shanghai_today(persistence::now())
 }
 
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Debug, Deserialize, ToSchema, Validate)]
 #[serde(deny_unknown_fields)]
 pub struct CreatePairing {
     pub organization_id: uuid::Uuid,
-    #[schema(example = "530102")]
+    #[schema(example = "530102", max_length = 12)]
+    #[validate(length(max = limit::REGION_CODE))]
     pub county_code: String,
     /// Default 1 (the published list).
-    #[schema(minimum = 1)]
+    #[schema(minimum = 1, maximum = 2_147_483_647)]
+    #[validate(range(max = limit::BATCH))]
     pub batch: Option<i32>,
     /// Default: today (Asia/Shanghai).
     pub established_on: Option<NaiveDate>,
@@ -118,20 +122,22 @@ pub struct CreatePairing {
     pub agreement_deadline: Option<NaiveDate>,
 }
 
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Debug, Deserialize, ToSchema, Validate)]
 #[serde(deny_unknown_fields)]
 pub struct SignPairing {
     /// The written agreement's number.
     #[schema(example = "滇社助振协〔2024〕15号", min_length = 1, max_length = 64)]
+    #[validate(length(max = limit::AGREEMENT_NO))]
     pub agreement_no: String,
     /// Not in the future, not before the pairing.
     pub signed_on: NaiveDate,
 }
 
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Debug, Deserialize, ToSchema, Validate)]
 #[serde(deny_unknown_fields)]
 pub struct TerminatePairing {
     #[schema(min_length = 1, max_length = 500)]
+    #[validate(length(max = limit::REASON))]
     pub reason: String,
     /// Default: today (Asia/Shanghai).
     pub terminated_on: Option<NaiveDate>,

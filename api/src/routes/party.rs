@@ -16,9 +16,11 @@ use persistence::party::{self as store, PartyPairingFilter, PartyPairingSort};
 use persistence::DbConnection;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
+use validator::Validate;
 
 use crate::auth::{self, Authenticated};
 use crate::error::{ApiError, Problem};
+use crate::extract::limits as limit;
 use crate::extract::{
     etag, with_etag, IfMatch, JsonBody, ListFilter, ListQuery, PageParams, Paged, QueryReader,
 };
@@ -61,17 +63,20 @@ impl From<PartyOrganization> for PartyOrganizationBody {
     }
 }
 
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Debug, Deserialize, ToSchema, Validate)]
 #[serde(deny_unknown_fields)]
 pub struct CreatePartyOrganization {
     /// An organization user's own by default; a province admin names one.
     pub organization_id: Option<uuid::Uuid>,
     #[schema(min_length = 1, max_length = 200)]
+    #[validate(length(max = limit::NAME))]
     pub name: String,
     pub kind: PartyOrgKind,
-    #[schema(minimum = 3)]
+    #[schema(minimum = 3, maximum = 100_000_000)]
+    #[validate(range(max = limit::PEOPLE_I32))]
     pub members: i32,
     #[schema(min_length = 1, max_length = 100)]
+    #[validate(length(max = limit::PERSON_NAME))]
     pub secretary_name: String,
     pub established_on: NaiveDate,
 }
@@ -124,21 +129,24 @@ impl From<store::PartyPairingListing> for PartyPairingBody {
     }
 }
 
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Debug, Deserialize, ToSchema, Validate)]
 #[serde(deny_unknown_fields)]
 pub struct CreatePartyPairing {
     pub party_organization_id: uuid::Uuid,
-    #[schema(example = "530102001001")]
+    #[schema(example = "530102001001", max_length = 12)]
+    #[validate(length(max = limit::REGION_CODE))]
     pub village_code: String,
     #[schema(min_length = 1, max_length = 200)]
+    #[validate(length(max = limit::NAME))]
     pub branch_name: String,
     /// Default: today (Asia/Shanghai).
     pub signed_on: Option<NaiveDate>,
-    #[schema(max_length = 2000)]
+    #[schema(max_length = 2_000)]
+    #[validate(length(max = limit::GOALS))]
     pub goals: Option<String>,
 }
 
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Debug, Deserialize, ToSchema, Validate)]
 #[serde(deny_unknown_fields)]
 pub struct EndPartyPairing {
     pub ended_on: NaiveDate,
@@ -175,16 +183,19 @@ impl From<Activity> for ActivityBody {
     }
 }
 
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Debug, Deserialize, ToSchema, Validate)]
 #[serde(deny_unknown_fields)]
 pub struct CreateActivity {
     pub kind: ActivityKind,
     pub held_on: NaiveDate,
     #[schema(min_length = 1, max_length = 200)]
+    #[validate(length(max = limit::NAME))]
     pub title: String,
-    #[schema(minimum = 1)]
+    #[schema(minimum = 1, maximum = 100_000_000)]
+    #[validate(range(max = limit::PEOPLE_I32))]
     pub participants: i32,
-    #[schema(max_length = 5000)]
+    #[schema(max_length = 5_000)]
+    #[validate(length(max = limit::DESCRIPTION))]
     pub summary: Option<String>,
 }
 
@@ -934,15 +945,18 @@ pub async fn get_party_stats(
 }
 
 /// Changes to a party organization; absent fields stay as they are.
-#[derive(Debug, Default, Deserialize, ToSchema)]
+#[derive(Debug, Default, Deserialize, ToSchema, Validate)]
 #[serde(deny_unknown_fields)]
 pub struct UpdatePartyOrganization {
     #[schema(min_length = 1, max_length = 200)]
+    #[validate(length(max = limit::NAME))]
     pub name: Option<String>,
     pub kind: Option<PartyOrgKind>,
-    #[schema(minimum = 3)]
+    #[schema(minimum = 3, maximum = 100_000_000)]
+    #[validate(range(max = limit::PEOPLE_I32))]
     pub members: Option<i32>,
     #[schema(min_length = 1, max_length = 100)]
+    #[validate(length(max = limit::PERSON_NAME))]
     pub secretary_name: Option<String>,
     pub established_on: Option<NaiveDate>,
 }

@@ -13,9 +13,11 @@ use persistence::projects::{self as store, ProjectFilter, ProjectSort};
 use persistence::DbConnection;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
+use validator::Validate;
 
 use crate::auth::{self, Authenticated};
 use crate::error::{ApiError, Problem};
+use crate::extract::limits as limit;
 use crate::extract::{
     etag, nullable, with_etag, IfMatch, JsonBody, ListFilter, ListQuery, PageParams, Paged,
     QueryReader,
@@ -93,16 +95,22 @@ impl ProjectBody {
     }
 }
 
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Debug, Deserialize, ToSchema, Validate)]
 #[serde(deny_unknown_fields)]
 pub struct CreateProject {
     /// An organization user's own by default; a province admin names one.
     pub organization_id: Option<uuid::Uuid>,
-    #[schema(example = "530102")]
+    #[schema(example = "530102", max_length = 12)]
+    #[validate(length(max = limit::REGION_CODE))]
     pub county_code: String,
+    #[schema(max_length = 12)]
+    #[validate(length(max = limit::REGION_CODE))]
     pub village_code: Option<String>,
     #[schema(min_length = 1, max_length = 200)]
+    #[validate(length(max = limit::NAME))]
     pub title: String,
+    #[schema(max_length = 5_000)]
+    #[validate(length(max = limit::DESCRIPTION))]
     pub description: Option<String>,
     pub category: ProjectCategory,
     pub dimension: Dimension,
@@ -110,15 +118,22 @@ pub struct CreateProject {
     pub start_on: Option<NaiveDate>,
     pub end_on: Option<NaiveDate>,
     #[serde(default)]
-    #[schema(minimum = 0)]
+    #[schema(minimum = 0, maximum = 1_000_000_000_000_i64)]
+    #[validate(range(min = 0, max = limit::AMOUNT_FEN))]
     pub committed_fen: i64,
     #[serde(default)]
-    #[schema(minimum = 0)]
+    #[schema(minimum = 0, maximum = 1_000_000_000_000_i64)]
+    #[validate(range(min = 0, max = limit::AMOUNT_FEN))]
     pub disbursed_fen: i64,
     #[serde(default)]
-    #[schema(minimum = 0)]
+    #[schema(minimum = 0, maximum = 100_000_000)]
+    #[validate(range(min = 0, max = limit::PEOPLE))]
     pub beneficiaries: i64,
+    #[schema(max_length = 200)]
+    #[validate(length(max = limit::NAME))]
     pub enterprise_name: Option<String>,
+    #[schema(max_length = 18)]
+    #[validate(length(max = limit::CREDIT_CODE))]
     pub enterprise_credit_code: Option<String>,
     /// County officers of the county and province admins only.
     pub in_county_library: Option<bool>,
@@ -127,15 +142,19 @@ pub struct CreateProject {
 }
 
 /// Changes to a project; absent fields stay as they are, `null` clears.
-#[derive(Debug, Default, Deserialize, ToSchema)]
+#[derive(Debug, Default, Deserialize, ToSchema, Validate)]
 #[serde(deny_unknown_fields)]
 pub struct UpdateProject {
     #[serde(default, deserialize_with = "nullable")]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<String>, max_length = 12)]
+    #[validate(length(max = limit::REGION_CODE))]
     pub village_code: Option<Option<String>>,
+    #[schema(max_length = 200)]
+    #[validate(length(max = limit::NAME))]
     pub title: Option<String>,
     #[serde(default, deserialize_with = "nullable")]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<String>, max_length = 5_000)]
+    #[validate(length(max = limit::DESCRIPTION))]
     pub description: Option<Option<String>>,
     pub category: Option<ProjectCategory>,
     pub dimension: Option<Dimension>,
@@ -143,33 +162,39 @@ pub struct UpdateProject {
     #[serde(default, deserialize_with = "nullable")]
     #[schema(value_type = Option<NaiveDate>)]
     pub end_on: Option<Option<NaiveDate>>,
-    #[schema(minimum = 0)]
+    #[schema(minimum = 0, maximum = 1_000_000_000_000_i64)]
+    #[validate(range(min = 0, max = limit::AMOUNT_FEN))]
     pub committed_fen: Option<i64>,
-    #[schema(minimum = 0)]
+    #[schema(minimum = 0, maximum = 1_000_000_000_000_i64)]
+    #[validate(range(min = 0, max = limit::AMOUNT_FEN))]
     pub disbursed_fen: Option<i64>,
-    #[schema(minimum = 0)]
+    #[schema(minimum = 0, maximum = 100_000_000)]
+    #[validate(range(min = 0, max = limit::PEOPLE))]
     pub beneficiaries: Option<i64>,
     #[serde(default, deserialize_with = "nullable")]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<String>, max_length = 200)]
+    #[validate(length(max = limit::NAME))]
     pub enterprise_name: Option<Option<String>>,
     #[serde(default, deserialize_with = "nullable")]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<String>, max_length = 18)]
+    #[validate(length(max = limit::CREDIT_CODE))]
     pub enterprise_credit_code: Option<Option<String>>,
     pub in_county_library: Option<bool>,
     pub brand: Option<bool>,
 }
 
-#[derive(Debug, Default, Deserialize, ToSchema)]
+#[derive(Debug, Default, Deserialize, ToSchema, Validate)]
 #[serde(deny_unknown_fields)]
 pub struct CompleteProject {
     /// Sets the end date when the project has none.
     pub end_on: Option<NaiveDate>,
 }
 
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Debug, Deserialize, ToSchema, Validate)]
 #[serde(deny_unknown_fields)]
 pub struct CancelProject {
     #[schema(min_length = 1, max_length = 500)]
+    #[validate(length(max = limit::REASON))]
     pub reason: String,
 }
 

@@ -10,9 +10,11 @@ use persistence::journal::{self, Entry, Written};
 use persistence::regions::{self as store, RegionFilter, RegionSort};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
+use validator::Validate;
 
 use crate::auth::{self, Authenticated};
 use crate::error::{ApiError, Problem};
+use crate::extract::limits as limit;
 use crate::extract::{
     etag, nullable, with_etag, IfMatch, JsonBody, ListFilter, ListQuery, PageParams, Paged,
     QueryReader,
@@ -224,7 +226,7 @@ pub async fn list_region_children(
 }
 
 /// Changes to a region's programme flags; absent fields stay as they are.
-#[derive(Debug, Default, Deserialize, ToSchema)]
+#[derive(Debug, Default, Deserialize, ToSchema, Validate)]
 #[serde(deny_unknown_fields)]
 pub struct RegionPatchBody {
     /// Counties only (province admins): `national`, `provincial`, or `null` to clear.
@@ -235,6 +237,8 @@ pub struct RegionPatchBody {
     pub border_county: Option<bool>,
     /// Villages only (the county officer of the village's county, or province
     /// admins): the complete new list.
+    #[schema(max_items = 1_000)]
+    #[validate(length(max = limit::ITEMS))]
     pub tags: Option<Vec<VillageTag>>,
 }
 

@@ -13,9 +13,11 @@ use persistence::reports::{self as store, ReportFilter};
 use persistence::DbConnection;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
+use validator::Validate;
 
 use crate::auth::{self, Authenticated};
 use crate::error::{ApiError, Problem};
+use crate::extract::limits as limit;
 use crate::extract::{etag, with_etag, IfMatch, JsonBody, PageParams, Paged, QueryReader};
 use crate::routes::pairings::today;
 use crate::state::AppState;
@@ -25,18 +27,28 @@ const SECTION_MAX: usize = 20_000;
 
 /// A report's sections. Semiannual: `progress`, `problems`, `good_practices`.
 /// Annual: `summary`, `cases_submitted` (ids of the organization's typical cases).
-#[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema, Validate)]
 #[serde(deny_unknown_fields)]
 pub struct Sections {
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(max_length = 20_000)]
+    #[validate(length(max = limit::REPORT_SECTION))]
     pub progress: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(max_length = 20_000)]
+    #[validate(length(max = limit::REPORT_SECTION))]
     pub problems: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(max_length = 20_000)]
+    #[validate(length(max = limit::REPORT_SECTION))]
     pub good_practices: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(max_length = 20_000)]
+    #[validate(length(max = limit::REPORT_SECTION))]
     pub summary: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(max_items = 1_000)]
+    #[validate(length(max = limit::ITEMS))]
     pub cases_submitted: Option<Vec<uuid::Uuid>>,
 }
 
@@ -149,22 +161,27 @@ impl ReportBody {
     }
 }
 
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Debug, Deserialize, ToSchema, Validate)]
 #[serde(deny_unknown_fields)]
 pub struct CreateReport {
     pub kind: ReportKind,
     /// Default: a prefecture officer's prefecture (semiannual), an organization user's
     /// organization (annual). Province admins name it.
+    #[schema(max_length = 36)]
+    #[validate(length(max = limit::SUBJECT))]
     pub subject: Option<String>,
-    #[schema(example = "2024S1")]
+    #[schema(example = "2024S1", max_length = 6)]
+    #[validate(length(max = limit::PERIOD))]
     pub period: String,
     #[serde(default)]
+    #[validate(nested)]
     pub sections: Sections,
 }
 
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Debug, Deserialize, ToSchema, Validate)]
 #[serde(deny_unknown_fields)]
 pub struct UpdateReport {
+    #[validate(nested)]
     pub sections: Sections,
 }
 

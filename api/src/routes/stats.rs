@@ -211,9 +211,10 @@ fn count(conn: &mut DbConnection, year: Year, year_number: i32) -> Result<Counte
         ) {
             let p = t.projects.entry(category).or_default();
             p.count += row.n;
-            p.committed_fen += row.a;
-            p.disbursed_fen += row.b;
-            p.beneficiaries += row.c;
+            // Sums saturate rather than wrap (persistence::stats::Grouped).
+            p.committed_fen = p.committed_fen.saturating_add(row.a);
+            p.disbursed_fen = p.disbursed_fen.saturating_add(row.b);
+            p.beneficiaries = p.beneficiaries.saturating_add(row.c);
         }
     }
     for (rows, field) in [
@@ -839,7 +840,7 @@ fn organization_figures(
         for r in rows {
             let e = map.entry(r.code.clone()).or_default();
             e.0 += r.n;
-            e.1 += r.a;
+            e.1 = e.1.saturating_add(r.a);
         }
         map
     };
@@ -1124,11 +1125,12 @@ fn weights_body(w: &Weights) -> WeightsBody {
 }
 
 /// New weights: every indicator, each 0–100.
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Debug, Deserialize, ToSchema, validator::Validate)]
 #[serde(deny_unknown_fields)]
 pub struct SetWeights {
     /// `{indicator: weight}` for every indicator.
-    #[schema(value_type = BTreeMap<String, i64>, example = json!({"pairings_signed_on_time": 15, "counties_helped": 10, "violations": 20}))]
+    #[schema(schema_with = crate::extract::limits::weights_schema)]
+    #[validate(length(max = crate::extract::limits::INDICATORS))]
     pub weights: BTreeMap<String, i64>,
 }
 

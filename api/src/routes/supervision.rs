@@ -12,9 +12,11 @@ use persistence::journal::{self, Entry, Written};
 use persistence::supervision as store;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
+use validator::Validate;
 
 use crate::auth::{self, Authenticated, MaybeAuthenticated};
 use crate::error::{ApiError, Problem};
+use crate::extract::limits as limit;
 use crate::extract::{etag, with_etag, JsonBody, PageParams, Paged, QueryReader};
 use crate::pairing_rules;
 use crate::routes::pairings::today;
@@ -60,27 +62,32 @@ impl From<Case> for CaseBody {
     }
 }
 
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Debug, Deserialize, ToSchema, Validate)]
 #[serde(deny_unknown_fields)]
 pub struct CreateCase {
     /// An organization user's own by default; a province admin names one.
     pub organization_id: Option<uuid::Uuid>,
     #[schema(min_length = 1, max_length = 200)]
+    #[validate(length(max = limit::NAME))]
     pub title: String,
-    #[schema(min_length = 1, max_length = 1000)]
+    #[schema(min_length = 1, max_length = 1_000)]
+    #[validate(length(max = limit::NOTE))]
     pub summary: String,
-    #[schema(min_length = 1, max_length = 50000)]
+    #[schema(min_length = 1, max_length = 50_000)]
+    #[validate(length(max = limit::LONG_TEXT))]
     pub body: String,
-    #[schema(example = "530102")]
+    #[schema(example = "530102", max_length = 12)]
+    #[validate(length(max = limit::REGION_CODE))]
     pub county_code: String,
     /// A project of the same organization.
     pub project_id: Option<uuid::Uuid>,
 }
 
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Debug, Deserialize, ToSchema, Validate)]
 #[serde(deny_unknown_fields)]
 pub struct PublishCase {
-    #[schema(example = "云南民政微信公众号")]
+    #[schema(example = "云南民政微信公众号", max_length = 200)]
+    #[validate(length(max = limit::NAME))]
     pub channel: String,
     /// Default: today (Asia/Shanghai).
     pub published_on: Option<NaiveDate>,
@@ -405,16 +412,18 @@ impl From<SupervisionRecord> for SupervisionBody {
     }
 }
 
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Debug, Deserialize, ToSchema, Validate)]
 #[serde(deny_unknown_fields)]
 pub struct CreateSupervisionRecord {
     pub organization_id: uuid::Uuid,
     pub kind: SupervisionKind,
     #[schema(min_length = 1, max_length = 100)]
+    #[validate(length(max = limit::DOCUMENT_NO))]
     pub document_no: String,
     /// Not in the future.
     pub decided_on: NaiveDate,
-    #[schema(min_length = 1, max_length = 5000)]
+    #[schema(min_length = 1, max_length = 5_000)]
+    #[validate(length(max = limit::DESCRIPTION))]
     pub description: String,
     /// Violations only: suspend the organization in the same transaction.
     #[serde(default)]

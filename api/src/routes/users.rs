@@ -10,10 +10,12 @@ use persistence::journal::{self, Entry, Written};
 use persistence::users::{self as store, UserFilter, UserSort};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
+use validator::Validate;
 
 use crate::accounts::{self, NewAccount};
 use crate::auth::{self, Authenticated};
 use crate::error::{ApiError, Problem};
+use crate::extract::limits as limit;
 use crate::extract::{
     etag, nullable, with_etag, IfMatch, JsonBody, ListFilter, ListQuery, PageParams, Paged,
     QueryReader,
@@ -63,17 +65,24 @@ impl From<Account> for UserBody {
 }
 
 /// A new account.
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Debug, Deserialize, ToSchema, Validate)]
 #[serde(deny_unknown_fields)]
 pub struct CreateUser {
     /// 3–32 of `a-z 0-9 _ . -`; unique.
-    #[schema(example = "kunming.wuhua", pattern = "^[a-z0-9_.-]{3,32}$")]
+    #[schema(
+        example = "kunming.wuhua",
+        pattern = "^[a-z0-9_.-]{3,32}$",
+        max_length = 32
+    )]
+    #[validate(length(max = limit::USERNAME))]
     pub username: String,
     #[schema(example = "五华区民政局 张三", min_length = 1, max_length = 100)]
+    #[validate(length(max = limit::PERSON_NAME))]
     pub display_name: String,
     pub role: Role,
     /// Required for `prefecture_officer` (a prefecture) and `county_officer` (a county).
-    #[schema(example = "530102", pattern = "^([0-9]{4}|[0-9]{6})$")]
+    #[schema(example = "530102", pattern = "^([0-9]{4}|[0-9]{6})$", max_length = 12)]
+    #[validate(length(max = limit::REGION_CODE))]
     pub region_code: Option<String>,
     /// Required for `org_user`.
     pub organization_id: Option<uuid::Uuid>,
@@ -85,18 +94,21 @@ pub struct CreateUser {
         min_length = 10,
         max_length = 128
     )]
+    #[validate(length(max = limit::PASSWORD))]
     pub password: String,
 }
 
 /// Changes to an account; absent fields stay as they are, `null` clears.
-#[derive(Debug, Default, Deserialize, ToSchema)]
+#[derive(Debug, Default, Deserialize, ToSchema, Validate)]
 #[serde(deny_unknown_fields)]
 pub struct UpdateUser {
     #[schema(min_length = 1, max_length = 100)]
+    #[validate(length(max = limit::PERSON_NAME))]
     pub display_name: Option<String>,
     pub role: Option<Role>,
     #[serde(default, deserialize_with = "nullable")]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<String>, max_length = 12)]
+    #[validate(length(max = limit::REGION_CODE))]
     pub region_code: Option<Option<String>>,
     #[serde(default, deserialize_with = "nullable")]
     #[schema(value_type = Option<uuid::Uuid>)]
@@ -110,14 +122,16 @@ pub struct UpdateUser {
 
 /// A new password: the account's own holder gives the old one too; a province
 /// admin setting another account's password does not.
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Debug, Deserialize, ToSchema, Validate)]
 #[serde(deny_unknown_fields)]
 pub struct SetPassword {
     /// Required when changing one's own password.
-    #[schema(write_only)]
+    #[schema(write_only, max_length = 128)]
+    #[validate(length(max = limit::PASSWORD))]
     pub old_password: Option<String>,
     /// At least 10 characters, not containing the username.
     #[schema(write_only, min_length = 10, max_length = 128)]
+    #[validate(length(max = limit::PASSWORD))]
     pub new_password: String,
 }
 

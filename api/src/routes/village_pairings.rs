@@ -15,9 +15,11 @@ use persistence::projects::{self as store, VillagePairingFilter, VillagePairingS
 use persistence::DbConnection;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
+use validator::Validate;
 
 use crate::auth::{self, Authenticated};
 use crate::error::{ApiError, Problem};
+use crate::extract::limits as limit;
 use crate::extract::{
     etag, with_etag, IfMatch, JsonBody, ListFilter, ListQuery, PageParams, Paged, QueryReader,
 };
@@ -83,29 +85,38 @@ impl From<store::VillagePairingListing> for VillagePairingBody {
     }
 }
 
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Debug, Deserialize, ToSchema, Validate)]
 #[serde(deny_unknown_fields)]
 pub struct CreateVillagePairing {
     /// An organization user's own by default; a province admin names one.
     pub organization_id: Option<uuid::Uuid>,
-    #[schema(example = "530102001001")]
+    #[schema(example = "530102001001", max_length = 12)]
+    #[validate(length(max = limit::REGION_CODE))]
     pub village_code: String,
+    #[schema(max_length = 200)]
+    #[validate(length(max = limit::NAME))]
     pub enterprise_name: Option<String>,
+    #[schema(max_length = 18)]
+    #[validate(length(max = limit::CREDIT_CODE))]
     pub enterprise_credit_code: Option<String>,
     #[serde(default)]
+    #[schema(max_items = 1_000)]
+    #[validate(length(max = limit::ITEMS))]
     pub focus: Vec<ProjectCategory>,
     /// Default: today (Asia/Shanghai).
     pub started_on: Option<NaiveDate>,
-    #[schema(max_length = 1000)]
+    #[schema(max_length = 1_000)]
+    #[validate(length(max = limit::NOTE))]
     pub note: Option<String>,
 }
 
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Debug, Deserialize, ToSchema, Validate)]
 #[serde(deny_unknown_fields)]
 pub struct EndVillagePairing {
     /// Not before it started.
     pub ended_on: NaiveDate,
     #[schema(min_length = 1, max_length = 500)]
+    #[validate(length(max = limit::REASON))]
     pub reason: String,
 }
 

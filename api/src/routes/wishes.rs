@@ -15,9 +15,11 @@ use persistence::journal::{self, Entry, Written};
 use persistence::DbConnection;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
+use validator::Validate;
 
 use crate::auth::{self, Authenticated};
 use crate::error::{ApiError, Problem};
+use crate::extract::limits as limit;
 use crate::extract::{
     etag, with_etag, IfMatch, JsonBody, ListFilter, ListQuery, PageParams, Paged, QueryReader,
 };
@@ -73,37 +75,42 @@ impl From<WishRecord> for WishBody {
     }
 }
 
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Debug, Deserialize, ToSchema, Validate)]
 #[serde(deny_unknown_fields)]
 pub struct CreateWish {
     pub household_id: uuid::Uuid,
     /// What the household wishes for (no personal data).
-    #[schema(min_length = 1, max_length = 1000, example = "一台洗衣机")]
+    #[schema(min_length = 1, max_length = 1_000, example = "一台洗衣机")]
+    #[validate(length(max = limit::HOUSEHOLD_TEXT))]
     pub description: String,
     /// The estimated cost in fen (at most 10,000,000: 100,000 yuan).
     #[schema(minimum = 0, maximum = 10_000_000)]
+    #[validate(range(min = 0, max = limit::WISH_ESTIMATE_FEN))]
     pub estimated_fen: i64,
 }
 
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Debug, Deserialize, ToSchema, Validate)]
 #[serde(deny_unknown_fields)]
 pub struct FulfilWish {
     /// Not in the future, nor before the claim.
     pub fulfilled_on: NaiveDate,
     /// What was given or done (recorded as the assistance entry's description).
-    #[schema(min_length = 1, max_length = 1000)]
+    #[schema(min_length = 1, max_length = 1_000)]
+    #[validate(length(max = limit::HOUSEHOLD_TEXT))]
     pub note: String,
     /// `goods` (default) or `service`.
     pub kind: Option<AssistanceKind>,
     /// The value given, in fen (default: the wish's estimate).
-    #[schema(minimum = 0)]
+    #[schema(minimum = 0, maximum = 10_000_000_000_i64)]
+    #[validate(range(min = 0, max = limit::ASSISTANCE_FEN))]
     pub value_fen: Option<i64>,
 }
 
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Debug, Deserialize, ToSchema, Validate)]
 #[serde(deny_unknown_fields)]
 pub struct CancelWish {
     #[schema(min_length = 1, max_length = 500)]
+    #[validate(length(max = limit::REASON))]
     pub reason: String,
 }
 
