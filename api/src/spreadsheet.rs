@@ -660,6 +660,36 @@ mod tests {
         assert_eq!(back.rows[0][0], "=HYPERLINK(\"http://x\",\"协议\")");
     }
 
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(300))]
+
+        /// A fuzz of the readers (cargo fuzz needs a nightly toolchain this workspace
+        /// does not use): any damage to a valid XLSX or any bytes as CSV give a table
+        /// or a 4xx, never a panic or a 5xx.
+        #[test]
+        fn damaged_sheets_are_refused_not_fatal(
+            flips in proptest::collection::vec((0usize..1_000_000, proptest::prelude::any::<u8>()), 1..8),
+            cut in 0usize..1_000_000,
+            csv in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..2_000),
+        ) {
+            let rows: Vec<Vec<Cell>> = (0..20)
+                .map(|i| vec![Cell::Text(format!("协会{i}")), Cell::Number(f64::from(i))])
+                .collect();
+            let mut xlsx = write_xlsx("结对", &["名称", "批次"], &rows).unwrap();
+            for (at, byte) in flips {
+                let at = at % xlsx.len();
+                xlsx[at] = byte;
+            }
+            xlsx.truncate(xlsx.len() - cut % (xlsx.len() / 4));
+            for (media_type, bytes) in [(XLSX, xlsx.as_slice()), (CSV, csv.as_slice())] {
+                if let Err(e) = read(media_type, bytes) {
+                    let status = e.status().as_u16();
+                    proptest::prop_assert!((400..500).contains(&status), "{media_type}: {status} {e}");
+                }
+            }
+        }
+    }
+
     #[test]
     fn headers_match_in_either_language() {
         let columns: &[(&str, &[&str])] = &[("county", &["县(市、区)", "county"])];
