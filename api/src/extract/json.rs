@@ -71,8 +71,7 @@ pub fn parse_json<T: DeserializeOwned + Validate>(bytes: &[u8]) -> Result<T, Api
             too_deep(JSON_DEPTH_MAX),
         )]));
     }
-    let value: Value =
-        serde_json::from_slice(bytes).map_err(|e| ApiError::MalformedBody(e.to_string()))?;
+    let value = read_value(bytes)?;
     let mut errors = Vec::new();
     find_nul(&value, &mut Vec::new(), &mut errors);
     if !errors.is_empty() {
@@ -86,6 +85,95 @@ pub fn parse_json<T: DeserializeOwned + Validate>(bytes: &[u8]) -> Result<T, Api
         .validate()
         .map_err(|e| ApiError::Validation(ceiling_errors(&e)))?;
     Ok(parsed)
+}
+
+/// The body as a JSON value: not JSON is a 400; a key named twice in one object is a
+/// 422 naming it (a `Value` would keep the last, and the server and a proxy in front
+/// of it could read different requests from one body).
+fn read_value(bytes: &[u8]) -> Result<Value, ApiError> {
+    let mut deserializer = serde_json::Deserializer::from_slice(bytes);
+    let value = match serde_path_to_error::deserialize::<_, Unique>(&mut deserializer) {
+        Ok(Unique(value)) => value,
+        Err(e) if e.inner().classify() == serde_json::error::Category::Data => {
+            let path = e.path().to_string();
+            return Err(ApiError::Validation(vec![json_field_error(
+                &path,
+                &e.into_inner().to_string(),
+            )]));
+        }
+        Err(e) => return Err(ApiError::MalformedBody(e.into_inner().to_string())),
+    };
+    deserializer
+        .end()
+        .map_err(|e| ApiError::MalformedBody(e.to_string()))?;
+    Ok(value)
+}
+
+/// A JSON value whose objects name each key once.
+struct Unique(Value);
+
+impl<'de> de::Deserialize<'de> for Unique {
+    fn deserialize<D: de::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_any(UniqueVisitor).map(Unique)
+    }
+}
+
+struct UniqueVisitor;
+
+impl<'de> Visitor<'de> for UniqueVisitor {
+    type Value = Value;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("any JSON value")
+    }
+
+    fn visit_bool<E>(self, v: bool) -> Result<Value, E> {
+        Ok(Value::Bool(v))
+    }
+
+    fn visit_i64<E>(self, v: i64) -> Result<Value, E> {
+        Ok(Value::Number(v.into()))
+    }
+
+    fn visit_u64<E>(self, v: u64) -> Result<Value, E> {
+        Ok(Value::Number(v.into()))
+    }
+
+    fn visit_f64<E>(self, v: f64) -> Result<Value, E> {
+        Ok(serde_json::Number::from_f64(v).map_or(Value::Null, Value::Number))
+    }
+
+    fn visit_str<E>(self, v: &str) -> Result<Value, E> {
+        Ok(Value::String(v.to_owned()))
+    }
+
+    fn visit_string<E>(self, v: String) -> Result<Value, E> {
+        Ok(Value::String(v))
+    }
+
+    fn visit_unit<E>(self) -> Result<Value, E> {
+        Ok(Value::Null)
+    }
+
+    fn visit_seq<A: de::SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
+        let mut items = Vec::new();
+        while let Some(Unique(item)) = seq.next_element()? {
+            items.push(item);
+        }
+        Ok(Value::Array(items))
+    }
+
+    fn visit_map<A: de::MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
+        let mut object = serde_json::Map::new();
+        while let Some(key) = map.next_key::<String>()? {
+            if object.contains_key(&key) {
+                return Err(de::Error::custom(format_args!("duplicate field `{key}`")));
+            }
+            let Unique(value) = map.next_value()?;
+            object.insert(key, value);
+        }
+        Ok(Value::Object(object))
+    }
 }
 
 /// Deserializes a field that distinguishes "absent" (`None`) from `null`
@@ -424,6 +512,21 @@ fn json_field_error(path: &str, message: &str) -> FieldError {
         let field = if whole { name } else { path.to_owned() };
         return FieldError::new(field, Violation::UnknownField);
     }
+    if let Some(name) = name_in("duplicate field `") {
+        let field = if whole {
+            name
+        } else {
+            format!("{path}.{name}")
+        };
+        return FieldError::new(
+            field,
+            Violation::Rule {
+                code: "duplicate_field",
+                zh: "同一字段出现了多次".to_owned(),
+                en: "this field appears more than once".to_owned(),
+            },
+        );
+    }
     if let Some(name) = name_in("missing field `") {
         let field = if whole {
             name
@@ -691,6 +794,22 @@ mod tests {
         );
         assert_eq!(first(r#"{"name":"#).0, 400);
         assert_eq!(first(r#"{"name":"a"} x"#).0, 400);
+    }
+
+    #[test]
+    fn a_key_named_twice_is_refused() {
+        assert_eq!(
+            field_code(r#"{"name":"a","name":"b"}"#),
+            fc(422, "name", "duplicate_field")
+        );
+        assert_eq!(
+            field_code(r#"{"name":"a","inner":{"text":"a","text":"b"}}"#),
+            fc(422, "inner.text", "duplicate_field")
+        );
+        assert_eq!(
+            field_code(r#"{"name":"a","tags":[{"x":1,"x":2}]}"#),
+            fc(422, "tags[0].x", "duplicate_field")
+        );
     }
 
     #[test]

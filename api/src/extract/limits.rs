@@ -39,19 +39,16 @@ pub const DOCUMENT_NO: u64 = 100;
 /// An agreement number (协议编号).
 pub const AGREEMENT_NO: u64 = 64;
 
-/// Values with a format of their own, whose parser is stricter still: the ceiling is
-/// the longest valid value.
-pub const REGION_CODE: u64 = 12;
-pub const CREDIT_CODE: u64 = 18;
-pub const ID_NUMBER: u64 = 18;
+/// A value with a format of its own (a region code, a credit code, an ID number, a
+/// report's period or subject): its parser trims it and judges the format, naming
+/// what it expects; this only bounds what the parser is given.
+pub const CODE: u64 = 64;
+/// A phone number, as written (`0871-65123456 转 123`).
 pub const PHONE: u64 = 40;
 pub const EMAIL: u64 = 254;
+/// A username: 3–32 of `a-z 0-9 _ . -`, untrimmed.
 pub const USERNAME: u64 = 32;
 pub const PASSWORD: u64 = domain::identity::PASSWORD_MAX_CHARS as u64;
-/// A report period: `2024S1` or `2024`.
-pub const PERIOD: u64 = 6;
-/// A report's subject: a region code or an organization's UUID.
-pub const SUBJECT: u64 = 36;
 
 /// Items in one array.
 pub const ITEMS: u64 = limits::ITEMS_MAX as u64;

@@ -93,16 +93,16 @@ impl From<store::HouseholdListing> for HouseholdBody {
 #[derive(Debug, Deserialize, ToSchema, Validate)]
 #[serde(deny_unknown_fields)]
 pub struct CreateHousehold {
-    #[schema(example = "530102001001", max_length = 12)]
-    #[validate(length(max = limit::REGION_CODE))]
+    #[schema(example = "530102001001", max_length = 64)]
+    #[validate(length(max = limit::CODE))]
     pub village_code: String,
     /// The head of household's name.
     #[schema(min_length = 1, max_length = 50, example = "张三")]
     #[validate(length(max = limit::HEAD_NAME))]
     pub head_name: String,
     /// 18-character resident ID number (GB 11643-1999); `x` is read as `X`.
-    #[schema(example = "11010519491231002X", max_length = 18)]
-    #[validate(length(max = limit::ID_NUMBER))]
+    #[schema(example = "11010519491231002X", max_length = 64)]
+    #[validate(length(max = limit::CODE))]
     pub id_number: String,
     #[schema(example = "13812345678", max_length = 40)]
     #[validate(length(max = limit::PHONE))]
@@ -126,14 +126,14 @@ pub struct CreateHousehold {
 #[derive(Debug, Default, Deserialize, ToSchema, Validate)]
 #[serde(deny_unknown_fields)]
 pub struct UpdateHousehold {
-    #[schema(max_length = 12)]
-    #[validate(length(max = limit::REGION_CODE))]
+    #[schema(max_length = 64)]
+    #[validate(length(max = limit::CODE))]
     pub village_code: Option<String>,
     #[schema(min_length = 1, max_length = 50)]
     #[validate(length(max = limit::HEAD_NAME))]
     pub head_name: Option<String>,
-    #[schema(max_length = 18)]
-    #[validate(length(max = limit::ID_NUMBER))]
+    #[schema(max_length = 64)]
+    #[validate(length(max = limit::CODE))]
     pub id_number: Option<String>,
     #[serde(default, deserialize_with = "nullable")]
     #[schema(value_type = Option<String>, max_length = 40)]

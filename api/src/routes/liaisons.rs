@@ -71,8 +71,8 @@ impl LiaisonBody {
 #[derive(Debug, Deserialize, ToSchema, Validate)]
 #[serde(deny_unknown_fields)]
 pub struct CreateLiaison {
-    #[schema(example = "530102", max_length = 12)]
-    #[validate(length(max = limit::REGION_CODE))]
+    #[schema(example = "530102", max_length = 64)]
+    #[validate(length(max = limit::CODE))]
     pub region_code: String,
     pub department: Department,
     #[schema(min_length = 1, max_length = 100)]

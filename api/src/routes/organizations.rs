@@ -102,15 +102,15 @@ pub struct CreateOrganization {
     #[schema(min_length = 1, max_length = 200)]
     #[validate(length(max = limit::NAME))]
     pub name: String,
-    #[schema(example = "51530000MJ0000000X", min_length = 18, max_length = 18)]
-    #[validate(length(max = limit::CREDIT_CODE))]
+    #[schema(example = "51530000MJ0000000X", min_length = 18, max_length = 64)]
+    #[validate(length(max = limit::CODE))]
     pub credit_code: String,
     pub org_type: OrgType,
     pub level: OrgLevel,
     pub sector: Sector,
     /// Where it is registered: the province (53), a prefecture or a county.
-    #[schema(example = "53", max_length = 12)]
-    #[validate(length(max = limit::REGION_CODE))]
+    #[schema(example = "53", max_length = 64)]
+    #[validate(length(max = limit::CODE))]
     pub registration_region_code: String,
     #[schema(max_length = 200)]
     #[validate(length(max = limit::NAME))]
@@ -140,16 +140,16 @@ pub struct UpdateOrganization {
     #[schema(max_length = 200)]
     #[validate(length(max = limit::NAME))]
     pub name: Option<String>,
-    #[schema(max_length = 18)]
-    #[validate(length(max = limit::CREDIT_CODE))]
+    #[schema(max_length = 64)]
+    #[validate(length(max = limit::CODE))]
     pub credit_code: Option<String>,
     pub org_type: Option<OrgType>,
     pub level: Option<OrgLevel>,
     #[serde(default, deserialize_with = "nullable")]
     #[schema(value_type = Option<Sector>)]
     pub sector: Option<Option<Sector>>,
-    #[schema(max_length = 12)]
-    #[validate(length(max = limit::REGION_CODE))]
+    #[schema(max_length = 64)]
+    #[validate(length(max = limit::CODE))]
     pub registration_region_code: Option<String>,
     #[serde(default, deserialize_with = "nullable")]
     #[schema(value_type = Option<String>, max_length = 200)]

@@ -78,8 +78,8 @@ pub struct CreatePairingRequest {
     /// An organization user's own by default; a province admin names one.
     pub organization_id: Option<uuid::Uuid>,
     pub kind: RequestKind,
-    #[schema(example = "530102", max_length = 12)]
-    #[validate(length(max = limit::REGION_CODE))]
+    #[schema(example = "530102", max_length = 64)]
+    #[validate(length(max = limit::CODE))]
     pub county_code: String,
     /// Required for `adjust`: the pairing to move.
     pub from_pairing_id: Option<uuid::Uuid>,

@@ -109,8 +109,8 @@ pub fn today() -> NaiveDate {
 #[serde(deny_unknown_fields)]
 pub struct CreatePairing {
     pub organization_id: uuid::Uuid,
-    #[schema(example = "530102", max_length = 12)]
-    #[validate(length(max = limit::REGION_CODE))]
+    #[schema(example = "530102", max_length = 64)]
+    #[validate(length(max = limit::CODE))]
     pub county_code: String,
     /// Default 1 (the published list).
     #[schema(minimum = 1, maximum = 2_147_483_647)]

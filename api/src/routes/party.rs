@@ -133,8 +133,8 @@ impl From<store::PartyPairingListing> for PartyPairingBody {
 #[serde(deny_unknown_fields)]
 pub struct CreatePartyPairing {
     pub party_organization_id: uuid::Uuid,
-    #[schema(example = "530102001001", max_length = 12)]
-    #[validate(length(max = limit::REGION_CODE))]
+    #[schema(example = "530102001001", max_length = 64)]
+    #[validate(length(max = limit::CODE))]
     pub village_code: String,
     #[schema(min_length = 1, max_length = 200)]
     #[validate(length(max = limit::NAME))]

@@ -100,11 +100,11 @@ impl ProjectBody {
 pub struct CreateProject {
     /// An organization user's own by default; a province admin names one.
     pub organization_id: Option<uuid::Uuid>,
-    #[schema(example = "530102", max_length = 12)]
-    #[validate(length(max = limit::REGION_CODE))]
+    #[schema(example = "530102", max_length = 64)]
+    #[validate(length(max = limit::CODE))]
     pub county_code: String,
-    #[schema(max_length = 12)]
-    #[validate(length(max = limit::REGION_CODE))]
+    #[schema(max_length = 64)]
+    #[validate(length(max = limit::CODE))]
     pub village_code: Option<String>,
     #[schema(min_length = 1, max_length = 200)]
     #[validate(length(max = limit::NAME))]
@@ -132,8 +132,8 @@ pub struct CreateProject {
     #[schema(max_length = 200)]
     #[validate(length(max = limit::NAME))]
     pub enterprise_name: Option<String>,
-    #[schema(max_length = 18)]
-    #[validate(length(max = limit::CREDIT_CODE))]
+    #[schema(max_length = 64)]
+    #[validate(length(max = limit::CODE))]
     pub enterprise_credit_code: Option<String>,
     /// County officers of the county and province admins only.
     pub in_county_library: Option<bool>,
@@ -146,8 +146,8 @@ pub struct CreateProject {
 #[serde(deny_unknown_fields)]
 pub struct UpdateProject {
     #[serde(default, deserialize_with = "nullable")]
-    #[schema(value_type = Option<String>, max_length = 12)]
-    #[validate(length(max = limit::REGION_CODE))]
+    #[schema(value_type = Option<String>, max_length = 64)]
+    #[validate(length(max = limit::CODE))]
     pub village_code: Option<Option<String>>,
     #[schema(max_length = 200)]
     #[validate(length(max = limit::NAME))]
@@ -176,8 +176,8 @@ pub struct UpdateProject {
     #[validate(length(max = limit::NAME))]
     pub enterprise_name: Option<Option<String>>,
     #[serde(default, deserialize_with = "nullable")]
-    #[schema(value_type = Option<String>, max_length = 18)]
-    #[validate(length(max = limit::CREDIT_CODE))]
+    #[schema(value_type = Option<String>, max_length = 64)]
+    #[validate(length(max = limit::CODE))]
     pub enterprise_credit_code: Option<Option<String>>,
     pub in_county_library: Option<bool>,
     pub brand: Option<bool>,

@@ -167,11 +167,11 @@ pub struct CreateReport {
     pub kind: ReportKind,
     /// Default: a prefecture officer's prefecture (semiannual), an organization user's
     /// organization (annual). Province admins name it.
-    #[schema(max_length = 36)]
-    #[validate(length(max = limit::SUBJECT))]
+    #[schema(max_length = 64)]
+    #[validate(length(max = limit::CODE))]
     pub subject: Option<String>,
-    #[schema(example = "2024S1", max_length = 6)]
-    #[validate(length(max = limit::PERIOD))]
+    #[schema(example = "2024S1", max_length = 64)]
+    #[validate(length(max = limit::CODE))]
     pub period: String,
     #[serde(default)]
     #[validate(nested)]

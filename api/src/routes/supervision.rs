@@ -76,8 +76,8 @@ pub struct CreateCase {
     #[schema(min_length = 1, max_length = 50_000)]
     #[validate(length(max = limit::LONG_TEXT))]
     pub body: String,
-    #[schema(example = "530102", max_length = 12)]
-    #[validate(length(max = limit::REGION_CODE))]
+    #[schema(example = "530102", max_length = 64)]
+    #[validate(length(max = limit::CODE))]
     pub county_code: String,
     /// A project of the same organization.
     pub project_id: Option<uuid::Uuid>,

@@ -81,8 +81,8 @@ pub struct CreateUser {
     pub display_name: String,
     pub role: Role,
     /// Required for `prefecture_officer` (a prefecture) and `county_officer` (a county).
-    #[schema(example = "530102", pattern = "^([0-9]{4}|[0-9]{6})$", max_length = 12)]
-    #[validate(length(max = limit::REGION_CODE))]
+    #[schema(example = "530102", pattern = "^([0-9]{4}|[0-9]{6})$", max_length = 64)]
+    #[validate(length(max = limit::CODE))]
     pub region_code: Option<String>,
     /// Required for `org_user`.
     pub organization_id: Option<uuid::Uuid>,
@@ -107,8 +107,8 @@ pub struct UpdateUser {
     pub display_name: Option<String>,
     pub role: Option<Role>,
     #[serde(default, deserialize_with = "nullable")]
-    #[schema(value_type = Option<String>, max_length = 12)]
-    #[validate(length(max = limit::REGION_CODE))]
+    #[schema(value_type = Option<String>, max_length = 64)]
+    #[validate(length(max = limit::CODE))]
     pub region_code: Option<Option<String>>,
     #[serde(default, deserialize_with = "nullable")]
     #[schema(value_type = Option<uuid::Uuid>)]

@@ -90,14 +90,14 @@ impl From<store::VillagePairingListing> for VillagePairingBody {
 pub struct CreateVillagePairing {
     /// An organization user's own by default; a province admin names one.
     pub organization_id: Option<uuid::Uuid>,
-    #[schema(example = "530102001001", max_length = 12)]
-    #[validate(length(max = limit::REGION_CODE))]
+    #[schema(example = "530102001001", max_length = 64)]
+    #[validate(length(max = limit::CODE))]
     pub village_code: String,
     #[schema(max_length = 200)]
     #[validate(length(max = limit::NAME))]
     pub enterprise_name: Option<String>,
-    #[schema(max_length = 18)]
-    #[validate(length(max = limit::CREDIT_CODE))]
+    #[schema(max_length = 64)]
+    #[validate(length(max = limit::CODE))]
     pub enterprise_credit_code: Option<String>,
     #[serde(default)]
     #[schema(max_items = 1_000)]
