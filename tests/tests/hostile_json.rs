@@ -472,3 +472,12 @@ fn wrong_types_are_named_in_json_words_in_both_languages() {
         }
     }
 }
+
+#[test]
+fn a_key_named_twice_is_refused() {
+    let app = TestApp::spawn();
+    let body =
+        format!(r#"{{"username":"nobody","username":"admin","password":"{ADMIN_PASSWORD}"}}"#);
+    let res = app.send("POST", LOGIN, "application/json", body.as_bytes());
+    error_is(&res, "username", "duplicate_field");
+}
