@@ -37,6 +37,10 @@ pub struct SheetLimits {
 /// looked at, so a cell at column XFD costs nothing.
 pub const COLUMNS_MAX: usize = 64;
 
+/// Characters in one cell of a column the import knows: no field of an import takes
+/// more (the longest, a note, takes 1,000), so a longer cell is refused, not kept.
+pub const CELL_CHARS_MAX: usize = 5_000;
+
 /// Parts (files) in an XLSX package; Excel writes about a dozen.
 pub const XLSX_PARTS_MAX: usize = 1_000;
 
@@ -146,6 +150,15 @@ impl<'k> TableBuilder<'k> {
         if index >= self.limits.rows {
             return Err(too_many_rows(self.limits.rows));
         }
+        if text.len() > CELL_CHARS_MAX && text.chars().count() > CELL_CHARS_MAX {
+            self.bad_cells.push(FieldError::new(
+                format!("rows[{}].{}", index + 2, self.table.header[place]),
+                Violation::TooLong {
+                    max: CELL_CHARS_MAX,
+                },
+            ));
+            return Ok(());
+        }
         if text.contains('\0') {
             self.bad_cells.push(FieldError::rule(
                 format!("rows[{}].{}", index + 2, self.table.header[place]),
@@ -183,16 +196,17 @@ fn too_many_rows(max: usize) -> ApiError {
 }
 
 /// CSV text: UTF-8 (a BOM is dropped), or else GB18030 (which covers GBK and GB2312).
-pub fn decode_text(bytes: &[u8]) -> Result<String, ApiError> {
+/// UTF-8 is read in place, not copied.
+pub fn decode_text(bytes: &[u8]) -> Result<std::borrow::Cow<'_, str>, ApiError> {
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
     if let Ok(text) = std::str::from_utf8(bytes) {
-        return Ok(text.to_owned());
+        return Ok(std::borrow::Cow::Borrowed(text));
     }
     let (text, _, had_errors) = encoding_rs::GB18030.decode(bytes);
     if had_errors {
         return Err(unreadable("CSV", "neither UTF-8 nor GB18030"));
     }
-    Ok(text.into_owned())
+    Ok(text)
 }
 
 fn read_csv(bytes: &[u8], table: &mut TableBuilder) -> Result<(), ApiError> {
@@ -608,6 +622,21 @@ mod tests {
             refusal(read(XLSX, &valid[..valid.len() / 2]).unwrap_err()).0,
             422
         );
+    }
+
+    #[test]
+    fn a_huge_cell_is_refused_not_kept() {
+        let csv = format!("名称,批次\n{},1\n", "长".repeat(CELL_CHARS_MAX + 1));
+        let p = read(CSV, csv.as_bytes())
+            .unwrap_err()
+            .problem(domain::Lang::En, "", "");
+        assert_eq!(
+            (p.status, p.errors[0].field.as_str()),
+            (422, "rows[2].名称")
+        );
+        assert_eq!(p.errors[0].code, "too_long");
+        let csv = format!("名称,批次\n{},1\n", "长".repeat(CELL_CHARS_MAX));
+        assert!(read(CSV, csv.as_bytes()).is_ok());
     }
 
     #[test]
