@@ -8,9 +8,55 @@ use persistence::journal::{self, Entry, WriteContext, Written};
 use persistence::users::{self as store, UserRow};
 use persistence::DbConnection;
 
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use utoipa::ToSchema;
+
 use crate::error::ApiError;
 
 pub const DISPLAY_NAME_MAX: usize = 100;
+
+/// An account. Its password is never shown.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(as = User)]
+pub struct UserBody {
+    pub id: uuid::Uuid,
+    #[schema(example = "kunming.wuhua")]
+    pub username: String,
+    #[schema(example = "五华区民政局 张三")]
+    pub display_name: String,
+    pub role: Role,
+    /// The prefecture (prefecture officers) or county (county officers) the account
+    /// is scoped to; null for other roles.
+    #[schema(example = "530102")]
+    pub region_code: Option<String>,
+    /// The organization of an `org_user`; null for other roles.
+    pub organization_id: Option<uuid::Uuid>,
+    pub department: Option<Department>,
+    /// An inactive account cannot log in, and its tokens stop working.
+    pub active: bool,
+    pub version: i32,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl From<Account> for UserBody {
+    fn from(a: Account) -> Self {
+        UserBody {
+            id: a.id,
+            username: a.username,
+            display_name: a.display_name,
+            role: a.role,
+            region_code: a.region_code.map(|c| c.to_string()),
+            organization_id: a.organization_id,
+            department: a.department,
+            active: a.active,
+            version: a.version,
+            created_at: a.created_at,
+            updated_at: a.updated_at,
+        }
+    }
+}
 
 /// An account to create, as asked.
 #[derive(Debug, Clone)]

@@ -31,6 +31,8 @@ pub struct Config {
     /// How failed logins slow further attempts (not configured from the environment;
     /// `LoginThrottle::DEFAULT`, documented in the README).
     pub login_throttle: domain::identity::LoginThrottle,
+    /// The time every rule reads (the system clock; tests pin one).
+    pub clock: crate::services::clock::Clock,
     /// `WORKERS`: HTTP worker threads.
     pub workers: usize,
     /// `JWT_SECRET`: the key that signs tokens. `None` only on SQLite, where one is
@@ -195,6 +197,7 @@ impl Config {
             max_import_bytes: max_import_bytes as usize,
             sheet_limits,
             login_throttle: domain::identity::LoginThrottle::DEFAULT,
+            clock: crate::services::clock::Clock::System,
             workers: workers as usize,
             jwt_secret,
             token_ttl,

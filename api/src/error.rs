@@ -25,7 +25,9 @@ pub struct ProblemField {
     #[schema(example = "page_size")]
     pub field: String,
     /// A stable machine code: `required`, `invalid_format`, `not_allowed`,
-    /// `out_of_range`, `unknown_field`.
+    /// `out_of_range`, `unknown_field`, `too_short`, `too_long`, `too_many_items`,
+    /// `invalid_character`, `too_deep`, `duplicate_field`, `forbidden`, `taken`, or
+    /// a rule of the programme (`not_paired`, `organization_not_active`, …).
     #[schema(example = "out_of_range")]
     pub code: String,
     /// What is wrong, in the response's language.

@@ -10,9 +10,9 @@ pub mod extract;
 pub mod idempotency;
 pub mod metrics;
 pub mod openapi;
-pub mod pairing_rules;
 pub mod routes;
 pub mod server;
+pub mod services;
 pub mod spreadsheet;
 pub mod state;
 

@@ -163,7 +163,10 @@ pub fn start(config: &Config, prepared: Prepared) -> Result<Running, StartError>
         login_throttle: config.login_throttle,
         trust_forwarded_for: config.trust_forwarded_for,
         vault: prepared.vault,
-        stats: std::sync::Arc::new(routes::stats::StatsCache::new(config.stats_cache)),
+        stats: std::sync::Arc::new(crate::services::stats_cache::StatsCache::new(
+            config.stats_cache,
+        )),
+        clock: config.clock,
     };
     let metrics = web::Data::new(Metrics::new());
     let state = web::Data::new(state);

@@ -3,6 +3,8 @@
 
 use std::io::Cursor;
 
+use actix_web::http::header;
+use actix_web::HttpResponse;
 use calamine::{DataRef, Reader, Xlsx};
 use chrono::{Datelike, NaiveDate};
 use domain::{FieldError, Violation};
@@ -79,6 +81,18 @@ pub fn read_table(
         _ => return Err(ApiError::UnsupportedMediaType),
     }
     table.finish()
+}
+
+/// Every column of the first sheet, the header first: for reading back a sheet this
+/// server wrote (an export), not for uploads, which go through `read_table` and the
+/// configured ceilings.
+pub fn read_all(media_type: &str, bytes: &[u8]) -> Result<Vec<Vec<String>>, ApiError> {
+    let limits = SheetLimits {
+        rows: 1_000_000,
+        unpacked_bytes: 1 << 30,
+    };
+    let table = read_table(media_type, bytes, limits, &|_| true)?;
+    Ok(std::iter::once(table.header).chain(table.rows).collect())
 }
 
 /// Collects a sheet cell by cell, within the ceilings. Cells arrive row by row, left
@@ -446,6 +460,17 @@ pub fn write_xlsx(
         }
     }
     workbook.save_to_buffer().map_err(internal)
+}
+
+/// A file download: its media type, and the name a browser saves it under.
+pub fn attachment(media_type: &str, name: &str, bytes: Vec<u8>) -> HttpResponse {
+    HttpResponse::Ok()
+        .insert_header((header::CONTENT_TYPE, media_type))
+        .insert_header((
+            header::CONTENT_DISPOSITION,
+            format!("attachment; filename=\"{name}\"; filename*=UTF-8''{name}"),
+        ))
+        .body(bytes)
 }
 
 /// A header cell's canonical column, from the Chinese or English names in use.

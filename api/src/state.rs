@@ -20,7 +20,9 @@ pub struct AppState {
     /// Seals and opens households' personal data.
     pub vault: std::sync::Arc<persistence::personal_data::Vault>,
     /// The statistics of recent years, counted at most once per `STATS_CACHE_SECONDS`.
-    pub stats: std::sync::Arc<crate::routes::stats::StatsCache>,
+    pub stats: std::sync::Arc<crate::services::stats_cache::StatsCache>,
+    /// The time every rule reads.
+    pub clock: crate::services::clock::Clock,
 }
 
 impl AppState {

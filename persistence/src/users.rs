@@ -326,7 +326,7 @@ fn recent_failures(
     let by_pair: (i64, Option<DbTimestamp>) = login_failures::table
         .filter(login_failures::username.eq(username))
         .filter(login_failures::client_ip.eq(client_ip))
-        .filter(login_failures::at.gt(since.clone()))
+        .filter(login_failures::at.gt(since))
         .select((
             diesel::dsl::count_star(),
             diesel::dsl::max(login_failures::at),
@@ -334,7 +334,7 @@ fn recent_failures(
         .first(conn)?;
     let by_user: (i64, Option<DbTimestamp>) = login_failures::table
         .filter(login_failures::username.eq(username))
-        .filter(login_failures::at.gt(since.clone()))
+        .filter(login_failures::at.gt(since))
         .select((
             diesel::dsl::count_star(),
             diesel::dsl::max(login_failures::at),

@@ -306,7 +306,7 @@ fn exports_carry_the_list_with_chinese_headers() {
     );
     assert_eq!(res.status, 200);
     assert_eq!(res.header("content-type"), Some(XLSX));
-    let table = spreadsheet::read_table(XLSX, &res.bytes).unwrap();
+    let table = spreadsheet::read_all(XLSX, &res.bytes).unwrap();
     assert_eq!(table.len(), 4);
     assert_eq!(table[0][1], "社会组织名称");
     // Dates are real dates: read back as YYYY-MM-DD, not as text typed in.

@@ -1137,3 +1137,26 @@ fn concurrent_signings_let_exactly_one_through() {
         ["sign", "create"]
     );
 }
+
+#[test]
+fn the_servers_clock_decides_today() {
+    // 2024-12-31 16:30 UTC is already 2025-01-01 in Asia/Shanghai.
+    let app = TestApp::spawn_with(|config| {
+        config.clock = api::services::clock::Clock::fixed_at("2024-12-31T16:30:00Z").unwrap();
+    });
+    let admin = app.admin_token();
+    let org = organization(&app, &admin, "时钟测试协会", 41);
+    let pairing = open(&app, &admin, &org, COUNTY, &json!({}));
+    assert_eq!(pairing["established_on"], "2025-01-01", "{pairing}");
+    assert_eq!(pairing["agreement_deadline"], "2025-12-31", "{pairing}");
+    // Not overdue on the server's day, whatever the machine's date.
+    assert_eq!(pairing["overdue"], false, "{pairing}");
+    // A date after the server's today is in the future, even if the machine is past it.
+    let res = sign(
+        &app,
+        Some(&admin),
+        &id_of(&pairing),
+        &json!({"agreement_no": "滇社助振协〔2025〕1号", "signed_on": "2025-01-02"}),
+    );
+    assert_eq!(res.status, 422, "{}", res.text);
+}

@@ -841,7 +841,7 @@ fn the_county_table_exports_as_a_spreadsheet() {
     assert!(res.bytes.starts_with(b"PK"), "a ZIP container");
     assert!(res.bytes.len() > 2000, "{} bytes", res.bytes.len());
 
-    let table = spreadsheet::read_table(XLSX, &res.bytes).unwrap();
+    let table = spreadsheet::read_all(XLSX, &res.bytes).unwrap();
     assert_eq!(table.len(), 15, "the header and 昆明市's 14 counties");
     assert_eq!(table[0][0], "县代码");
     assert_eq!(table[0].len(), 18);
@@ -872,10 +872,7 @@ fn the_county_table_exports_as_a_spreadsheet() {
     // The whole province by default; the filters are checked like the table's.
     let all = get(app, None, "/api/v1/exports/stats.xlsx");
     assert_eq!(all.status, 200);
-    assert_eq!(
-        spreadsheet::read_table(XLSX, &all.bytes).unwrap().len(),
-        130
-    );
+    assert_eq!(spreadsheet::read_all(XLSX, &all.bytes).unwrap().len(), 130);
     get(app, None, "/api/v1/exports/stats.xlsx?sort=bogus").problem(422, "validation_failed");
     get(app, None, "/api/v1/exports/stats.xlsx?year=1999").problem(422, "validation_failed");
     get(app, None, "/api/v1/exports/stats.xlsx?format=csv").problem(400, "malformed_query");
@@ -883,7 +880,7 @@ fn the_county_table_exports_as_a_spreadsheet() {
     let county = app.create_user("county_officer", Some(PROVINCIAL), None);
     let mine = get(app, Some(&county.token), "/api/v1/exports/stats.xlsx");
     assert_eq!(mine.status, 200);
-    let table = spreadsheet::read_table(XLSX, &mine.bytes).unwrap();
+    let table = spreadsheet::read_all(XLSX, &mine.bytes).unwrap();
     assert_eq!(table.len(), 2);
     assert_eq!(table[1][0], PROVINCIAL);
 }

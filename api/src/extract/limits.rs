@@ -68,8 +68,10 @@ pub const HOUSEHOLD_MEMBERS: i32 = domain::household::MEMBERS_MAX;
 /// A pairing's batch.
 pub const BATCH: i32 = i32::MAX;
 
-/// Weights in one `PUT /evaluation/weights`: one per indicator.
-pub const INDICATORS: u64 = domain::evaluation::Indicator::ALL.len() as u64;
+/// Entries in one `PUT /evaluation/weights`: a shape ceiling well above the number of
+/// indicators, so that a misspelt or extra indicator is reported by name by the rule
+/// (`weights.<name>`), not as a map that is merely too long.
+pub const WEIGHT_ENTRIES: u64 = 100;
 
 /// The schema of `SetWeights.weights`: a map utoipa's field attributes cannot bound,
 /// so it is written out here with the same constants the rules use.
@@ -87,7 +89,7 @@ pub fn weights_schema() -> utoipa::openapi::Object {
                 .minimum(Some(0))
                 .maximum(Some(domain::evaluation::WEIGHT_MAX)),
         ))
-        .max_properties(Some(domain::evaluation::Indicator::ALL.len()))
+        .max_properties(Some(WEIGHT_ENTRIES as usize))
         .examples([serde_json::json!({
             "pairings_signed_on_time": 15,
             "counties_helped": 10,

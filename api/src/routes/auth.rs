@@ -6,11 +6,11 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use validator::Validate;
 
+use crate::accounts::UserBody;
 use crate::auth::{self, Authenticated, TokenKeys};
 use crate::error::{ApiError, Problem};
 use crate::extract::limits as limit;
 use crate::extract::JsonBody;
-use crate::routes::users::UserBody;
 use crate::state::AppState;
 
 #[derive(Debug, Deserialize, ToSchema, Validate)]

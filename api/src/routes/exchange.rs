@@ -4,12 +4,12 @@
 use std::collections::{HashMap, HashSet};
 
 use actix_web::http::header;
-use actix_web::{get, post, web, FromRequest, HttpRequest, HttpResponse};
+use actix_web::{post, web, FromRequest, HttpRequest, HttpResponse};
 use domain::organization::{OrgStatus, Organization};
 use domain::pairing::{self, Pairing, PairingStatus};
 use domain::pairing_import::{self, CountyRef, OrganizationRef, RowAction};
 use domain::policy::{authorize, Action, Resource};
-use domain::{FieldError, KeyCounty, RegionLevel};
+use domain::{FieldError, RegionLevel};
 use futures_util::StreamExt;
 use persistence::households::{self as household_store, HouseholdRow};
 use persistence::journal::{self, Written};
@@ -20,14 +20,10 @@ use utoipa::{IntoParams, ToSchema};
 
 use crate::auth::{self, Authenticated};
 use crate::error::{ApiError, Problem};
-use crate::extract::{FilterQuery, QueryReader};
-use crate::pairing_rules;
-use crate::routes::pairings::{today, PairingQuery, PairingSortParam};
-use crate::spreadsheet::{self, Cell};
+use crate::extract::QueryReader;
+use crate::services;
+use crate::spreadsheet::{self};
 use crate::state::AppState;
-
-/// At most this many rows in one export; more must be narrowed with filters.
-pub const EXPORT_LIMIT: usize = 100_000;
 
 /// Whether to change anything.
 #[derive(Debug, IntoParams)]
@@ -225,6 +221,7 @@ pub async fn import_pairings(
     .map_err(|missing| spreadsheet::missing_columns(&missing))?;
     let lang = crate::context::request_lang(&req);
     let context = auth::write_context(&req, Some(&auth.actor));
+    let today = state.clock.today();
     let report = state
         .db(move |conn| {
             journal::write::<_, ApiError, _>(conn, &context, |conn| {
@@ -274,7 +271,7 @@ pub async fn import_pairings(
                 if dry_run || !plan.is_valid() {
                     return Ok(Written::unchanged(report(plan, dry_run, 0, lang)));
                 }
-                let (written, entries) = store_plan(conn, &plan)?;
+                let (written, entries) = store_plan(conn, &plan, today)?;
                 Ok(Written::new(report(plan, dry_run, written, lang), entries))
             })
         })
@@ -369,9 +366,9 @@ fn listed_errors<'a>(
 fn store_plan(
     conn: &mut persistence::DbConnection,
     plan: &pairing_import::ImportPlan,
+    today: chrono::NaiveDate,
 ) -> Result<(usize, Vec<journal::Entry>), ApiError> {
     let now = persistence::now();
-    let today = today();
     let mut entries = Vec::new();
     let mut created: HashMap<String, uuid::Uuid> = HashMap::new();
     let mut org_rows = Vec::new();
@@ -440,175 +437,11 @@ fn store_plan(
             created_at: now,
             updated_at: now,
         };
-        entries.push(pairing_rules::created_entry(&pairing));
+        entries.push(services::pairings::created_entry(&pairing));
         pairing_rows.push(PairingRow::from(&pairing));
     }
     pairing_store::insert_pairings(conn, &pairing_rows)?;
     Ok((org_rows.len(), entries))
-}
-
-// --- Export ---------------------------------------------------------------------
-
-const EXPORT_HEADERS: &[&str] = &[
-    "序号",
-    "社会组织名称",
-    "统一社会信用代码",
-    "州（市）",
-    "县（市、区）",
-    "县代码",
-    "重点帮扶县",
-    "批次",
-    "状态",
-    "结对日期",
-    "协议签订期限",
-    "协议编号",
-    "协议签订日期",
-    "是否逾期",
-    "终止日期",
-];
-
-fn status_label(status: PairingStatus) -> &'static str {
-    match status {
-        PairingStatus::PendingAgreement => "待签协议",
-        PairingStatus::Signed => "已签协议",
-        PairingStatus::Terminated => "已终止",
-    }
-}
-
-fn key_county_label(key: Option<KeyCounty>) -> &'static str {
-    match key {
-        Some(KeyCounty::National) => "国家乡村振兴重点帮扶县",
-        Some(KeyCounty::Provincial) => "省级乡村振兴重点帮扶县",
-        None => "",
-    }
-}
-
-/// The export's rows: agreement numbers only where the caller may see them.
-async fn export_rows(
-    state: &web::Data<AppState>,
-    auth: &Authenticated,
-    query: FilterQuery<PairingQuery>,
-) -> Result<Vec<Vec<Cell>>, ApiError> {
-    let FilterQuery { filter, sort } = query;
-    let filter = filter.into_filter();
-    let listings = state
-        .db(move |conn| {
-            Ok(pairing_store::all_pairings(
-                conn,
-                &filter,
-                sort,
-                EXPORT_LIMIT as i64 + 1,
-            )?)
-        })
-        .await?;
-    if listings.len() > EXPORT_LIMIT {
-        return Err(ApiError::Validation(vec![FieldError::rule(
-            "query",
-            "too_many_rows",
-            &format!("超过 {EXPORT_LIMIT} 行，请用筛选条件缩小范围"),
-            &format!("more than {EXPORT_LIMIT} rows: narrow the export with filters"),
-        )]));
-    }
-    let today = today();
-    let date = |d: Option<chrono::NaiveDate>| d.map_or(Cell::Empty, Cell::Date);
-    Ok(listings
-        .into_iter()
-        .enumerate()
-        .map(|(i, l)| {
-            let p = &l.pairing;
-            let details = authorize(
-                Some(&auth.actor),
-                Action::ReadPairingDetails,
-                &Resource::Pairing {
-                    organization_id: p.organization_id,
-                    county_code: &p.county_code,
-                },
-            )
-            .is_allowed();
-            vec![
-                Cell::Number((i + 1) as f64),
-                Cell::Text(l.organization_name.clone()),
-                Cell::Text(l.organization_credit_code.clone()),
-                Cell::Text(l.prefecture_name.clone()),
-                Cell::Text(l.county_name.clone()),
-                Cell::Text(p.county_code.to_string()),
-                Cell::Text(key_county_label(l.key_county).to_owned()),
-                Cell::Number(f64::from(p.batch)),
-                Cell::Text(status_label(p.status).to_owned()),
-                Cell::Date(p.established_on),
-                Cell::Date(p.agreement_deadline),
-                match (&p.agreement_no, details) {
-                    (Some(no), true) => Cell::Text(no.clone()),
-                    _ => Cell::Empty,
-                },
-                date(p.agreement_signed_on),
-                Cell::Text(if p.is_overdue(today) { "是" } else { "否" }.to_owned()),
-                date(p.terminated_on),
-            ]
-        })
-        .collect())
-}
-
-pub(crate) fn attachment(media_type: &str, name: &str, bytes: Vec<u8>) -> HttpResponse {
-    HttpResponse::Ok()
-        .insert_header((header::CONTENT_TYPE, media_type))
-        .insert_header((
-            header::CONTENT_DISPOSITION,
-            format!("attachment; filename=\"{name}\"; filename*=UTF-8''{name}"),
-        ))
-        .body(bytes)
-}
-
-/// Export the pairing list as CSV (UTF-8 with BOM; Chinese column headers), with the
-/// list's filters (any signed-in account).
-#[utoipa::path(
-    tag = "exchange",
-    params(PairingQuery, PairingSortParam),
-    security(("bearer" = [])),
-    responses(
-        (status = 200, description = "The pairing list", body = String, content_type = "text/csv"),
-        (status = 400, description = "A parameter cannot be read", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "A parameter is out of range, or too many rows", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "The database is unavailable", body = Problem, content_type = "application/problem+json"),
-    )
-)]
-#[get("/exports/pairings.csv")]
-pub async fn export_pairings_csv(
-    state: web::Data<AppState>,
-    auth: Authenticated,
-    query: FilterQuery<PairingQuery>,
-) -> Result<HttpResponse, ApiError> {
-    let rows = export_rows(&state, &auth, query).await?;
-    let bytes = web::block(move || spreadsheet::write_csv(EXPORT_HEADERS, &rows)).await??;
-    Ok(attachment("text/csv; charset=utf-8", "pairings.csv", bytes))
-}
-
-/// Export the pairing list as XLSX (dates as dates), with the list's filters (any
-/// signed-in account).
-#[utoipa::path(
-    tag = "exchange",
-    params(PairingQuery, PairingSortParam),
-    security(("bearer" = [])),
-    responses(
-        (status = 200, description = "The pairing list", body = Vec<u8>,
-            content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
-        (status = 400, description = "A parameter cannot be read", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "A parameter is out of range, or too many rows", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "The database is unavailable", body = Problem, content_type = "application/problem+json"),
-    )
-)]
-#[get("/exports/pairings.xlsx")]
-pub async fn export_pairings_xlsx(
-    state: web::Data<AppState>,
-    auth: Authenticated,
-    query: FilterQuery<PairingQuery>,
-) -> Result<HttpResponse, ApiError> {
-    let rows = export_rows(&state, &auth, query).await?;
-    let bytes =
-        web::block(move || spreadsheet::write_xlsx("结对帮扶", EXPORT_HEADERS, &rows)).await??;
-    Ok(attachment(spreadsheet::XLSX, "pairings.xlsx", bytes))
 }
 
 /// What one household row does.
@@ -701,6 +534,7 @@ pub async fn import_households(
     let actor = auth.actor.clone();
     let vault = state.vault.clone();
     let context = auth::write_context(&req, Some(&auth.actor));
+    let today = state.clock.today();
     let (report, row_errors) = state
         .db(move |conn| {
             journal::write::<_, ApiError, _>(conn, &context, |conn| {
@@ -728,7 +562,7 @@ pub async fn import_households(
                         };
                         authorize(Some(&actor), Action::WriteHousehold, &resource).is_allowed()
                     },
-                    today(),
+                    today,
                 );
                 let indexes: Vec<Vec<String>> = plan
                     .rows
@@ -803,7 +637,7 @@ pub async fn import_households(
                         entity: "household",
                         entity_id: household.id.to_string(),
                         action: "import",
-                        changes: crate::routes::households::created_changes(&household),
+                        changes: crate::services::households::created_changes(&household),
                     });
                 }
                 household_store::insert_households(conn, &stored)?;

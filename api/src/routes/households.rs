@@ -9,7 +9,7 @@ use domain::household::{
     self, Assistance, AssistanceKind, Household, HouseholdCategory, IdNumber, PersonalData, Phone,
     SpecialGroup, WishStatus,
 };
-use domain::identity::{Actor, Role, Scope};
+use domain::identity::{Role, Scope};
 use domain::policy::{authorize, Action, Resource};
 use domain::{Changes, FieldError, RegionCode, Violation};
 use persistence::households::{self as store, HouseholdFilter, HouseholdRow, HouseholdSort};
@@ -26,9 +26,11 @@ use crate::extract::{
     etag, nullable, with_etag, IfMatch, JsonBody, ListFilter, ListQuery, PageParams, Paged,
     QueryReader,
 };
-use crate::routes::pairings::today;
-use crate::routes::projects::check_organization_active;
-use crate::routes::village_pairings::village;
+use crate::services::households::{
+    assistance_entry, authorized_household, created_changes, household_resource,
+};
+use crate::services::organizations::check_organization_active;
+use crate::services::regions::{county_of, village};
 use crate::state::AppState;
 
 /// The plan's target: households helped.
@@ -164,49 +166,6 @@ pub struct PersonalDataBody {
     pub reason: String,
 }
 
-/// The county of a village code.
-pub(crate) fn county_of(village: &RegionCode) -> Result<RegionCode, ApiError> {
-    village
-        .parent()
-        .and_then(|township| township.parent())
-        .ok_or_else(|| ApiError::Internal(format!("village {village} has no county")))
-}
-
-/// The policy's view of a household in `county` for `actor`: whether the actor's
-/// organization (for an organization user) has a non-terminated pairing there.
-pub(crate) fn household_resource<'a>(
-    conn: &mut DbConnection,
-    actor: &Actor,
-    county: &'a RegionCode,
-) -> Result<Resource<'a>, ApiError> {
-    let organization_paired = match (actor.role, &actor.scope) {
-        (Role::OrgUser, Scope::Organization(id)) => {
-            persistence::pairings::open_pairing_exists(conn, *id, county)?
-        }
-        _ => false,
-    };
-    Ok(Resource::Household {
-        county_code: county,
-        organization_paired,
-    })
-}
-
-/// The household if `actor` may do `action` to it (404/403 otherwise).
-pub(crate) fn authorized_household(
-    conn: &mut DbConnection,
-    actor: &Actor,
-    id: uuid::Uuid,
-    action: Action,
-) -> Result<HouseholdRow, ApiError> {
-    let row = store::find_household(conn, id)?.ok_or(ApiError::NotFound)?;
-    let county = RegionCode::parse(&row.county_code)
-        .map_err(|_| ApiError::Internal(format!("household {id} county_code")))?;
-    let resource = household_resource(conn, actor, &county)?;
-    // The policy answers 404 to whoever may not even see the household.
-    ApiError::from_decision(authorize(Some(actor), action, &resource))?;
-    Ok(row)
-}
-
 fn listing(conn: &mut DbConnection, id: uuid::Uuid) -> Result<HouseholdBody, ApiError> {
     store::find_household_listing(conn, id)?
         .map(HouseholdBody::from)
@@ -222,12 +181,13 @@ fn personal_data(
     head_name: &str,
     id_number: &str,
     phone: Option<&str>,
+    today: chrono::NaiveDate,
     errors: &mut Vec<FieldError>,
 ) -> Option<PersonalData> {
     let head_name = household::parse_head_name(head_name)
         .map_err(|v| errors.push(FieldError::new("head_name", v)))
         .ok();
-    let id_number = IdNumber::parse_as_of(id_number, crate::routes::pairings::today())
+    let id_number = IdNumber::parse_as_of(id_number, today)
         .map_err(|v| errors.push(FieldError::new("id_number", v)))
         .ok();
     let phone = match phone.map(str::trim).filter(|p| !p.is_empty()) {
@@ -264,22 +224,6 @@ fn check_id_number_free(
         )]));
     }
     Ok(())
-}
-
-/// What a created household records in the journal: masked values only.
-pub(crate) fn created_changes(h: &Household) -> Changes {
-    let masked = h.personal.masked();
-    let mut c = Changes::new();
-    c.created("village_code", &h.village_code.to_string());
-    c.created("head_name", &masked.head_name);
-    c.created("id_number", &masked.id_number);
-    c.created("phone", &masked.phone);
-    c.created("members", &h.members);
-    c.created("category", &h.category);
-    c.created("special_groups", &h.special_groups);
-    c.created("risk_eliminated", &h.risk_eliminated);
-    c.created("note", &h.note);
-    c
 }
 
 /// Filters of the household list.
@@ -406,6 +350,7 @@ pub async fn create_household(
         &body.head_name,
         &body.id_number,
         body.phone.as_deref(),
+        state.clock.today(),
         &mut errors,
     );
     let checked = household::check_household(body.members, body.note, body.special_groups)
@@ -535,7 +480,7 @@ pub async fn update_household(
             .ok()
     });
     let id_number = patch.id_number.as_deref().and_then(|raw| {
-        IdNumber::parse_as_of(raw, crate::routes::pairings::today())
+        IdNumber::parse_as_of(raw, state.clock.today())
             .map_err(|v| errors.push(FieldError::new("id_number", v)))
             .ok()
     });
@@ -930,9 +875,13 @@ pub async fn create_assistance(
 ) -> Result<HttpResponse, ApiError> {
     let id = uuid::Uuid::parse_str(&id).map_err(|_| ApiError::NotFound)?;
     let body = body.0;
-    let description =
-        household::check_assistance(body.given_on, body.value_fen, &body.description, today())
-            .map_err(ApiError::Validation)?;
+    let description = household::check_assistance(
+        body.given_on,
+        body.value_fen,
+        &body.description,
+        state.clock.today(),
+    )
+    .map_err(ApiError::Validation)?;
     let organization_id = auth::acting_organization(body.organization_id, &auth.actor)?;
     if auth.actor.role == Role::OrgUser && auth.actor.scope != Scope::Organization(organization_id)
     {
@@ -974,23 +923,6 @@ pub async fn create_assistance(
             format!("/api/v1/households/{id}/assistance"),
         ))
         .json(AssistanceBody::from(created)))
-}
-
-/// The journal entry of a new assistance record.
-pub(crate) fn assistance_entry(record: &Assistance) -> Entry {
-    let mut changes = Changes::new();
-    changes.created("household_id", &record.household_id);
-    changes.created("organization_id", &record.organization_id);
-    changes.created("kind", &record.kind);
-    changes.created("given_on", &record.given_on);
-    changes.created("value_fen", &record.value_fen);
-    changes.created("wish_id", &record.wish_id);
-    Entry {
-        entity: "assistance",
-        entity_id: record.id.to_string(),
-        action: "create",
-        changes,
-    }
 }
 
 // --- Counts ---------------------------------------------------------------------------

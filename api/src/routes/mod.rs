@@ -132,8 +132,8 @@ pub fn configure(cfg: &mut ServiceConfig) {
                 .service(reports::update_report)
                 .service(reports::submit_report)
                 .service(exchange::import_pairings)
-                .service(exchange::export_pairings_csv)
-                .service(exchange::export_pairings_xlsx)
+                .service(pairings::export::export_pairings_csv)
+                .service(pairings::export::export_pairings_xlsx)
                 .service(counties::list_counties)
                 .service(counties::get_county),
         );

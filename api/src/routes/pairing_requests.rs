@@ -19,8 +19,7 @@ use crate::extract::limits as limit;
 use crate::extract::{
     etag, with_etag, JsonBody, ListFilter, ListQuery, PageParams, Paged, QueryReader,
 };
-use crate::pairing_rules::{self, NewPairing};
-use crate::routes::pairings::today;
+use crate::services::{self, pairings::NewPairing};
 use crate::state::AppState;
 
 /// An add/adjust request.
@@ -223,7 +222,8 @@ pub async fn create_pairing_request(
     let request = state
         .db(move |conn| {
             journal::write(conn, &context, |conn| {
-                let county_code = pairing_rules::county(conn, "county_code", &body.county_code)?;
+                let county_code =
+                    services::regions::county(conn, "county_code", &body.county_code)?;
                 let decision = authorize(
                     Some(&actor),
                     Action::FilePairingRequest,
@@ -350,7 +350,7 @@ async fn decide(
 ) -> Result<HttpResponse, ApiError> {
     let actor = auth.actor.clone();
     let context = auth::write_context(&req, Some(&auth.actor));
-    let today = today();
+    let today = state.clock.today();
     let request = state
         .db(move |conn| {
             journal::write(conn, &context, |conn| {
@@ -376,7 +376,7 @@ async fn decide(
                                 )])
                             })?;
                         let reason = format!("调整结对（{}）", current.document_no);
-                        let (_, entry) = pairing_rules::terminate(conn, &old, &reason, today)?;
+                        let (_, entry) = services::pairings::terminate(conn, &old, &reason, today)?;
                         entries.push(entry);
                     }
                     let new = NewPairing {
@@ -386,7 +386,7 @@ async fn decide(
                         established_on: today,
                         agreement_deadline: None,
                     };
-                    let (pairing, entry) = pairing_rules::open(conn, &new, today)?;
+                    let (pairing, entry) = services::pairings::open(conn, &new, today)?;
                     entries.push(entry);
                     next.pairing_id = Some(pairing.id);
                 }

@@ -10,7 +10,7 @@ use domain::party::{
     self, Activity, ActivityKind, PartyOrgKind, PartyOrganization, PartyPairing, PartyPairingStatus,
 };
 use domain::policy::{authorize, Action, Resource};
-use domain::{Changes, FieldError, PageRequest, RegionCode, RegionLevel, Violation};
+use domain::{Changes, FieldError, PageRequest, RegionCode};
 use persistence::journal::{self, Entry, Written};
 use persistence::party::{self as store, PartyPairingFilter, PartyPairingSort};
 use persistence::DbConnection;
@@ -24,8 +24,8 @@ use crate::extract::limits as limit;
 use crate::extract::{
     etag, with_etag, IfMatch, JsonBody, ListFilter, ListQuery, PageParams, Paged, QueryReader,
 };
-use crate::routes::pairings::today;
-use crate::routes::projects::check_can_start;
+use crate::services::organizations::check_can_start;
+use crate::services::regions::{county_of, village};
 use crate::state::AppState;
 
 /// A social organization's party organization.
@@ -203,13 +203,6 @@ fn id_of(raw: &str) -> Result<uuid::Uuid, ApiError> {
     uuid::Uuid::parse_str(raw).map_err(|_| ApiError::NotFound)
 }
 
-fn county_of(village: &RegionCode) -> Result<RegionCode, ApiError> {
-    village
-        .parent()
-        .and_then(|t| t.parent())
-        .ok_or_else(|| ApiError::Internal(format!("village {village} has no county")))
-}
-
 /// Filters of the party organization list (documentation; the handler reads them).
 #[derive(Debug, IntoParams)]
 #[into_params(parameter_in = Query)]
@@ -303,7 +296,7 @@ pub async fn create_party_organization(
         body.members,
         &body.secretary_name,
         body.established_on,
-        today(),
+        state.clock.today(),
     )?;
     let context = auth::write_context(&req, Some(&auth.actor));
     let created = state
@@ -486,25 +479,6 @@ pub async fn list_party_pairings(
     Ok(web::Json(Paged::new(listed, page, PartyPairingBody::from)))
 }
 
-/// The village a code names, or 422 naming `village_code`.
-fn village(conn: &mut DbConnection, raw: &str) -> Result<RegionCode, ApiError> {
-    let invalid = |v: Violation| ApiError::Validation(vec![FieldError::new("village_code", v)]);
-    let code = RegionCode::parse(raw).map_err(invalid)?;
-    match persistence::regions::find_region(conn, &code)? {
-        Some(r) if r.level == RegionLevel::Village => Ok(code),
-        Some(_) => Err(invalid(Violation::Rule {
-            code: "not_a_village",
-            zh: "须为村（社区）的代码".to_owned(),
-            en: "must be the code of a village".to_owned(),
-        })),
-        None => Err(invalid(Violation::Rule {
-            code: "unknown_region",
-            zh: "没有这个行政区划代码".to_owned(),
-            en: "no region has this code".to_owned(),
-        })),
-    }
-}
-
 /// Pair a party organization with a village's party branch. The village's county must
 /// be paired with the organization, which must be active.
 #[utoipa::path(
@@ -531,12 +505,17 @@ pub async fn create_party_pairing(
     body: JsonBody<CreatePartyPairing>,
 ) -> Result<HttpResponse, ApiError> {
     let body = body.0;
-    let signed_on = body.signed_on.unwrap_or_else(today);
+    let signed_on = body.signed_on.unwrap_or(state.clock.today());
     let goals = body
         .goals
         .map(|g| g.trim().to_owned())
         .filter(|g| !g.is_empty());
-    party::check_party_pairing(&body.branch_name, signed_on, goals.as_deref(), today())?;
+    party::check_party_pairing(
+        &body.branch_name,
+        signed_on,
+        goals.as_deref(),
+        state.clock.today(),
+    )?;
     let actor = auth.actor.clone();
     let context = auth::write_context(&req, Some(&auth.actor));
     let created = state
@@ -694,6 +673,7 @@ pub async fn end_party_pairing(
     let ended_on = body.0.ended_on;
     let actor = auth.actor.clone();
     let context = auth::write_context(&req, Some(&auth.actor));
+    let today = state.clock.today();
     let body = state
         .db(move |conn| {
             journal::write::<_, ApiError, _>(conn, &context, |conn| {
@@ -708,7 +688,7 @@ pub async fn end_party_pairing(
                     if_match.check(current.version)?;
                 }
                 let status =
-                    party::end_party_pairing(current.status, current.signed_on, ended_on, today())?;
+                    party::end_party_pairing(current.status, current.signed_on, ended_on, today)?;
                 let mut next = current.clone();
                 next.status = status;
                 next.ended_on = Some(ended_on);
@@ -769,6 +749,7 @@ pub async fn create_party_activity(
         .filter(|s| !s.is_empty());
     let actor = auth.actor.clone();
     let context = auth::write_context(&req, Some(&auth.actor));
+    let today = state.clock.today();
     let activity = state
         .db(move |conn| {
             journal::write::<_, ApiError, _>(conn, &context, |conn| {
@@ -793,7 +774,7 @@ pub async fn create_party_activity(
                     body.held_on,
                     pairing.signed_on,
                     summary.as_deref(),
-                    today(),
+                    today,
                 )?;
                 let activity = Activity {
                     id: uuid::Uuid::now_v7(),
@@ -920,7 +901,7 @@ pub async fn get_party_stats(
 ) -> Result<web::Json<PartyStats>, ApiError> {
     let progress = state.db(|conn| Ok(store::party_progress(conn)?)).await?;
     let (pairs, by_kind) = (progress.active_pairs, progress.activities_by_kind);
-    let today = today();
+    let today = state.clock.today();
     let party_orgs: HashSet<uuid::Uuid> = pairs.iter().map(|p| p.party_organization_id).collect();
     let villages: HashSet<&str> = pairs.iter().map(|p| p.village_code.as_str()).collect();
     let dormant = pairs
@@ -995,6 +976,7 @@ pub async fn update_party_organization(
     let patch = body.0;
     let actor = auth.actor.clone();
     let context = auth::write_context(&req, Some(&auth.actor));
+    let today = state.clock.today();
     let updated = state
         .db(move |conn| {
             journal::write::<_, ApiError, _>(conn, &context, |conn| {
@@ -1029,7 +1011,7 @@ pub async fn update_party_organization(
                     next.members,
                     &next.secretary_name,
                     next.established_on,
-                    today(),
+                    today,
                 )?;
                 let mut changes = Changes::new();
                 changes.compare("name", &current.name, &next.name);

@@ -4,7 +4,6 @@
 use actix_web::http::header;
 use actix_web::{get, patch, post, web, HttpRequest, HttpResponse};
 use chrono::{DateTime, NaiveDate, Utc};
-use domain::organization::OrgStatus;
 use domain::policy::{authorize, Action, Resource};
 use domain::project::{self, Dimension, Enterprise, Project, ProjectCategory, ProjectStatus};
 use domain::{Actor, Changes, FieldError, KeyCountyFilter, RegionCode, RegionLevel, Violation};
@@ -22,8 +21,8 @@ use crate::extract::{
     etag, nullable, with_etag, IfMatch, JsonBody, ListFilter, ListQuery, PageParams, Paged,
     QueryReader,
 };
-use crate::pairing_rules;
-use crate::routes::pairings::today;
+use crate::services;
+use crate::services::organizations::check_can_start;
 use crate::state::AppState;
 
 /// An assistance project. Money is in fen (分).
@@ -253,57 +252,6 @@ fn village_in(
             en: "no region has this code".to_owned(),
         })),
     }
-}
-
-/// 422 for an unknown organization, 409 for one that is not active (a suspended or
-/// deregistered organization starts nothing new).
-pub fn check_organization_active(
-    conn: &mut DbConnection,
-    organization_id: uuid::Uuid,
-) -> Result<(), ApiError> {
-    let organization = persistence::organizations::find_organization(conn, organization_id)?
-        .ok_or_else(|| {
-            ApiError::Validation(vec![FieldError::rule(
-                "organization_id",
-                "unknown_organization",
-                "没有这个社会组织",
-                "no organization has this id",
-            )])
-        })?;
-    if organization.status != OrgStatus::Active {
-        return Err(ApiError::Conflict(vec![FieldError::rule(
-            "organization_id",
-            "organization_not_active",
-            &format!(
-                "该社会组织状态为“{}”，不能开展新的帮扶",
-                organization.status
-            ),
-            &format!(
-                "the organization is {}: it can start nothing new",
-                organization.status
-            ),
-        )]));
-    }
-    Ok(())
-}
-
-/// An organization may start work in a county: it is active and has a pairing there
-/// that is not terminated (409 otherwise).
-pub fn check_can_start(
-    conn: &mut DbConnection,
-    organization_id: uuid::Uuid,
-    county: &RegionCode,
-) -> Result<(), ApiError> {
-    check_organization_active(conn, organization_id)?;
-    if !persistence::pairings::open_pairing_exists(conn, organization_id, county)? {
-        return Err(ApiError::Conflict(vec![FieldError::rule(
-            "county_code",
-            "not_paired",
-            "该社会组织与此县没有（未终止的）结对，不能在此开展帮扶",
-            "the organization has no pairing (not terminated) with this county",
-        )]));
-    }
-    Ok(())
 }
 
 fn project_changes(before: Option<&Project>, after: &Project) -> Changes {
@@ -548,7 +496,7 @@ pub async fn create_project(
 ) -> Result<HttpResponse, ApiError> {
     let body = body.0;
     let organization_id = auth::acting_organization(body.organization_id, &auth.actor)?;
-    let start_on = body.start_on.unwrap_or_else(today);
+    let start_on = body.start_on.unwrap_or(state.clock.today());
     project::check_project(
         &body.title,
         start_on,
@@ -567,7 +515,8 @@ pub async fn create_project(
     let project = state
         .db(move |conn| {
             let project = journal::write::<_, ApiError, _>(conn, &context, |conn| {
-                let county_code = pairing_rules::county(conn, "county_code", &body.county_code)?;
+                let county_code =
+                    services::regions::county(conn, "county_code", &body.county_code)?;
                 let resource = Resource::Project {
                     organization_id,
                     county_code: &county_code,

@@ -19,7 +19,6 @@ use crate::auth::{self, Authenticated};
 use crate::error::{ApiError, Problem};
 use crate::extract::limits as limit;
 use crate::extract::{etag, with_etag, IfMatch, JsonBody, PageParams, Paged, QueryReader};
-use crate::routes::pairings::today;
 use crate::state::AppState;
 
 /// The longest section, in characters.
@@ -142,10 +141,11 @@ fn shanghai_date(at: DateTime<Utc>) -> NaiveDate {
 }
 
 impl ReportBody {
-    fn new(r: Report) -> Self {
+    /// `today` decides whether an unsubmitted report is late.
+    fn new(r: Report, today: NaiveDate) -> Self {
         let sections = serde_json::from_value(r.sections.clone()).unwrap_or_default();
         ReportBody {
-            late: report::is_late(r.submitted_at.map(shanghai_date), r.due_on, today()),
+            late: report::is_late(r.submitted_at.map(shanghai_date), r.due_on, today),
             id: r.id,
             kind: r.kind,
             subject: r.subject,
@@ -333,7 +333,9 @@ pub async fn list_reports(
     let listed = state
         .db(move |conn| Ok(store::list_reports(conn, &filter, page)?))
         .await?;
-    Ok(web::Json(Paged::new(listed, page, ReportBody::new)))
+    Ok(web::Json(Paged::new(listed, page, |r| {
+        ReportBody::new(r, state.clock.today())
+    })))
 }
 
 /// Start a report (a draft): a prefecture officer's half-year report of its
@@ -422,7 +424,7 @@ pub async fn create_report(
             })
         })
         .await?;
-    let body = ReportBody::new(created);
+    let body = ReportBody::new(created, state.clock.today());
     Ok(HttpResponse::Created()
         .insert_header((header::LOCATION, format!("/api/v1/reports/{}", body.id)))
         .insert_header(header::ETag(etag(body.version)))
@@ -456,7 +458,7 @@ pub async fn get_report(
     if !reads(&auth.actor, report.kind, &report.subject) {
         return Err(ApiError::NotFound);
     }
-    let body = ReportBody::new(report);
+    let body = ReportBody::new(report, state.clock.today());
     Ok(with_etag(&req, body.version, body))
 }
 
@@ -515,7 +517,7 @@ where
             })
         })
         .await?;
-    let body = ReportBody::new(report);
+    let body = ReportBody::new(report, state.clock.today());
     Ok(HttpResponse::Ok()
         .insert_header(header::ETag(etag(body.version)))
         .json(body))
@@ -685,7 +687,7 @@ pub async fn list_outstanding_reports(
         .await?;
     let submitted: std::collections::HashSet<String> = submitted.into_iter().collect();
     let due = period.due_on();
-    let late = report::is_late(None, due, today());
+    let late = report::is_late(None, due, state.clock.today());
     Ok(web::Json(
         candidates
             .into_iter()

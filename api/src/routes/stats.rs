@@ -27,7 +27,6 @@ use utoipa::{IntoParams, ToSchema};
 use crate::auth::{self, Authenticated, MaybeAuthenticated};
 use crate::error::{ApiError, Problem};
 use crate::extract::{JsonBody, QueryReader};
-use crate::routes::pairings::today;
 use crate::spreadsheet::{self, Cell};
 use crate::state::AppState;
 
@@ -43,16 +42,13 @@ pub struct YearQuery {
     year: Option<i32>,
 }
 
-fn this_year() -> i32 {
-    today().year()
-}
-
 /// Reads `year` and the given names from the query string; unknown names are a 400.
-fn read_query(req: &HttpRequest) -> Result<(Year, i32, QueryReader), ApiError> {
+/// `today` gives the default year.
+fn read_query(req: &HttpRequest, today: NaiveDate) -> Result<(Year, i32, QueryReader), ApiError> {
     let mut reader = QueryReader::parse(req.query_string());
     let year = reader
         .integer("year", 2023, 2100)
-        .map_or_else(this_year, |y| y as i32);
+        .map_or(today.year(), |y| y as i32);
     let bounds = Year::new(year).ok_or_else(|| {
         ApiError::Validation(vec![FieldError::new(
             "year",
@@ -87,57 +83,27 @@ struct Counted {
     annual_reports: ReportFigures,
 }
 
-/// The counted figures of recent years, shared by the stats endpoints: dashboards poll
-/// them, and counting a year takes a few hundred milliseconds at the programme's full
-/// size. One request counts at a time (the others wait for its result), and a count is
-/// reused for `ttl` (`computed_at` in the answers says when it was made).
-pub struct StatsCache {
-    ttl: std::time::Duration,
-    counted: futures_util::lock::Mutex<HashMap<i32, CountedYear>>,
-}
-
-/// A year's figures: when they were counted (monotonic, and as shown), and them.
-type CountedYear = (std::time::Instant, DateTime<Utc>, std::sync::Arc<Counted>);
-
-impl StatsCache {
-    pub fn new(ttl: std::time::Duration) -> Self {
-        StatsCache {
-            ttl,
-            counted: futures_util::lock::Mutex::new(HashMap::new()),
-        }
-    }
-}
-
-/// The figures of `year`, from the cache while fresh.
+/// The figures of `year`, from the cache while fresh (`services::stats_cache`).
 async fn counted(
     state: &web::Data<AppState>,
     year: Year,
     year_number: i32,
 ) -> Result<(std::sync::Arc<Counted>, DateTime<Utc>), ApiError> {
-    let cache = state.stats.clone();
-    let mut entries = cache.counted.lock().await;
-    if let Some((at, computed_at, counted)) = entries.get(&year_number) {
-        if at.elapsed() < cache.ttl {
-            return Ok((counted.clone(), *computed_at));
-        }
-    }
-    let computed_at = persistence::now();
-    let fresh = std::sync::Arc::new(state.db(move |conn| count(conn, year, year_number)).await?);
-    if cache.ttl.is_zero() {
-        entries.clear();
-    } else {
-        // Only this year and last are asked for often; drop older ones.
-        entries.retain(|y, _| (*y - year_number).abs() <= 1);
-        entries.insert(
-            year_number,
-            (std::time::Instant::now(), computed_at, fresh.clone()),
-        );
-    }
-    Ok((fresh, computed_at))
+    let today = state.clock.today();
+    state
+        .stats
+        .year(year_number, state.clock.now(), || {
+            state.db(move |conn| count(conn, year, year_number, today))
+        })
+        .await
 }
 
-fn count(conn: &mut DbConnection, year: Year, year_number: i32) -> Result<Counted, ApiError> {
-    let today = today();
+fn count(
+    conn: &mut DbConnection,
+    year: Year,
+    year_number: i32,
+    today: NaiveDate,
+) -> Result<Counted, ApiError> {
     let regions = persistence::regions::upper_regions(conn)?;
     let counties: Vec<CountyInfo> = regions
         .iter()
@@ -392,7 +358,7 @@ pub async fn get_overview(
     req: HttpRequest,
     auth: MaybeAuthenticated,
 ) -> Result<web::Json<Overview>, ApiError> {
-    let (year, year_number, reader) = read_query(&req)?;
+    let (year, year_number, reader) = read_query(&req, state.clock.today())?;
     reader.finish()?;
     let scope = scope_of(auth.actor());
     let (counted, computed_at) = counted(&state, year, year_number).await?;
@@ -509,8 +475,8 @@ struct TableRequest {
     sort: (String, bool),
 }
 
-fn read_table_query(req: &HttpRequest) -> Result<TableRequest, ApiError> {
-    let (year, year_number, mut reader) = read_query(req)?;
+fn read_table_query(req: &HttpRequest, today: NaiveDate) -> Result<TableRequest, ApiError> {
+    let (year, year_number, mut reader) = read_query(req, today)?;
     let prefecture = reader.region_code("prefecture");
     let key_county = reader.parse_with::<KeyCountyFilter>("key_county");
     let sort = reader.text("sort");
@@ -699,7 +665,7 @@ async fn region_table(
     auth: &MaybeAuthenticated,
     rows: fn(&Counted, &TableRequest, &Option<RegionCode>) -> Vec<RegionStats>,
 ) -> Result<RegionTable, ApiError> {
-    let t = read_table_query(req)?;
+    let t = read_table_query(req, state.clock.today())?;
     let scope = scope_of(auth.actor());
     let (counted, computed_at) = counted(state, t.year, t.year_number).await?;
     Ok(RegionTable {
@@ -749,7 +715,7 @@ pub async fn export_stats_xlsx(
     req: HttpRequest,
     auth: MaybeAuthenticated,
 ) -> Result<HttpResponse, ApiError> {
-    let t = read_table_query(&req)?;
+    let t = read_table_query(&req, state.clock.today())?;
     let scope = scope_of(auth.actor());
     let (year, year_number) = (t.year, t.year_number);
     let (counted, _) = counted(&state, year, year_number).await?;
@@ -797,7 +763,7 @@ pub async fn export_stats_xlsx(
         .collect();
     let bytes =
         web::block(move || spreadsheet::write_xlsx("进展统计", STATS_HEADERS, &rows)).await??;
-    Ok(crate::routes::exchange::attachment(
+    Ok(crate::spreadsheet::attachment(
         spreadsheet::XLSX,
         &format!("stats-{year_number}.xlsx"),
         bytes,
@@ -812,8 +778,8 @@ fn organization_figures(
     year: Year,
     year_number: i32,
     only: Option<uuid::Uuid>,
+    today: NaiveDate,
 ) -> Result<Vec<(uuid::Uuid, String, evaluation::Figures)>, ApiError> {
-    let today = today();
     let counts = store::organization_counts(conn, year, only)?;
     let key_counties: HashSet<String> = persistence::regions::upper_regions(conn)?
         .into_iter()
@@ -966,13 +932,15 @@ pub async fn get_indicators(
     if auth.actor.role == Role::OrgUser && auth.actor.scope != Scope::Organization(id) {
         return Err(ApiError::NotFound);
     }
-    let (year, year_number, reader) = read_query(&req)?;
+    let (year, year_number, reader) = read_query(&req, state.clock.today())?;
     reader.finish()?;
+    let today = state.clock.today();
     let body = state
         .db(move |conn| {
-            let (_, name, figures) = organization_figures(conn, year, year_number, Some(id))?
-                .pop()
-                .ok_or(ApiError::NotFound)?;
+            let (_, name, figures) =
+                organization_figures(conn, year, year_number, Some(id), today)?
+                    .pop()
+                    .ok_or(ApiError::NotFound)?;
             let weights = weights(conn)?;
             Ok(IndicatorBody::new(
                 id,
@@ -1025,7 +993,7 @@ pub async fn rank_organizations(
     if auth.actor.role == Role::OrgUser {
         return Err(ApiError::Forbidden { fields: Vec::new() });
     }
-    let (year, year_number, mut reader) = read_query(&req)?;
+    let (year, year_number, mut reader) = read_query(&req, state.clock.today())?;
     let sort = reader.text("sort");
     let page = reader.integer("page", 1, 1_000_000).unwrap_or(1);
     let page_size = reader.integer("page_size", 1, 100).unwrap_or(20);
@@ -1046,10 +1014,11 @@ pub async fn rank_organizations(
             Violation::NotAllowed { allowed },
         )]));
     }
+    let today = state.clock.today();
     let mut rows = state
         .db(move |conn| {
             let weights = weights(conn)?;
-            Ok(organization_figures(conn, year, year_number, None)?
+            Ok(organization_figures(conn, year, year_number, None, today)?
                 .into_iter()
                 .map(|(id, name, f)| {
                     IndicatorBody::new(id, name, year_number, evaluation::score(&f, &weights))
@@ -1130,7 +1099,7 @@ fn weights_body(w: &Weights) -> WeightsBody {
 pub struct SetWeights {
     /// `{indicator: weight}` for every indicator.
     #[schema(schema_with = crate::extract::limits::weights_schema)]
-    #[validate(length(max = crate::extract::limits::INDICATORS))]
+    #[validate(length(max = crate::extract::limits::WEIGHT_ENTRIES))]
     pub weights: BTreeMap<String, i64>,
 }
 

@@ -18,8 +18,7 @@ use crate::auth::{self, Authenticated, MaybeAuthenticated};
 use crate::error::{ApiError, Problem};
 use crate::extract::limits as limit;
 use crate::extract::{etag, with_etag, JsonBody, PageParams, Paged, QueryReader};
-use crate::pairing_rules;
-use crate::routes::pairings::today;
+use crate::services;
 use crate::state::AppState;
 
 /// A typical case (典型案例).
@@ -192,7 +191,8 @@ pub async fn create_case(
     let case = state
         .db(move |conn| {
             journal::write::<_, ApiError, _>(conn, &context, |conn| {
-                let county_code = pairing_rules::county(conn, "county_code", &body.county_code)?;
+                let county_code =
+                    services::regions::county(conn, "county_code", &body.county_code)?;
                 if persistence::organizations::find_organization(conn, organization_id)?.is_none() {
                     return Err(ApiError::Validation(vec![FieldError::rule(
                         "organization_id",
@@ -331,7 +331,7 @@ pub async fn publish_case(
             Violation::Required,
         )]));
     }
-    let on = published_on.unwrap_or_else(today);
+    let on = published_on.unwrap_or(state.clock.today());
     let actor = auth.actor.clone();
     let context = auth::write_context(&req, Some(&auth.actor));
     let case = state
@@ -518,7 +518,7 @@ pub async fn create_supervision_record(
             _ => {}
         }
     }
-    if body.decided_on > today() {
+    if body.decided_on > state.clock.today() {
         errors.push(FieldError::rule(
             "decided_on",
             "in_future",

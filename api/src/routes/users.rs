@@ -2,16 +2,16 @@
 
 use actix_web::http::header;
 use actix_web::{get, patch, post, web, HttpRequest, HttpResponse};
-use chrono::{DateTime, Utc};
-use domain::identity::{check_password, Account, Department, Role, Username};
+use domain::identity::{check_password, Department, Role, Username};
 use domain::policy::{authorize, Action, Resource};
 use domain::{Changes, FieldError, RegionCode, Violation};
 use persistence::journal::{self, Entry, Written};
 use persistence::users::{self as store, UserFilter, UserSort};
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 use validator::Validate;
 
+use crate::accounts::UserBody;
 use crate::accounts::{self, NewAccount};
 use crate::auth::{self, Authenticated};
 use crate::error::{ApiError, Problem};
@@ -21,48 +21,6 @@ use crate::extract::{
     QueryReader,
 };
 use crate::state::AppState;
-
-/// An account. Its password is never shown.
-#[derive(Debug, Serialize, ToSchema)]
-#[schema(as = User)]
-pub struct UserBody {
-    pub id: uuid::Uuid,
-    #[schema(example = "kunming.wuhua")]
-    pub username: String,
-    #[schema(example = "五华区民政局 张三")]
-    pub display_name: String,
-    pub role: Role,
-    /// The prefecture (prefecture officers) or county (county officers) the account
-    /// is scoped to; null for other roles.
-    #[schema(example = "530102")]
-    pub region_code: Option<String>,
-    /// The organization of an `org_user`; null for other roles.
-    pub organization_id: Option<uuid::Uuid>,
-    pub department: Option<Department>,
-    /// An inactive account cannot log in, and its tokens stop working.
-    pub active: bool,
-    pub version: i32,
-    pub created_at: DateTime<Utc>,
-    pub updated_at: DateTime<Utc>,
-}
-
-impl From<Account> for UserBody {
-    fn from(a: Account) -> Self {
-        UserBody {
-            id: a.id,
-            username: a.username,
-            display_name: a.display_name,
-            role: a.role,
-            region_code: a.region_code.map(|c| c.to_string()),
-            organization_id: a.organization_id,
-            department: a.department,
-            active: a.active,
-            version: a.version,
-            created_at: a.created_at,
-            updated_at: a.updated_at,
-        }
-    }
-}
 
 /// A new account.
 #[derive(Debug, Deserialize, ToSchema, Validate)]

@@ -9,7 +9,7 @@ use actix_web::{get, post, web, HttpRequest, HttpResponse};
 use chrono::{DateTime, NaiveDate, Utc};
 use domain::policy::{authorize, Action, Resource};
 use domain::project::{self, Enterprise, ProjectCategory, VillagePairing, VillagePairingStatus};
-use domain::{Changes, FieldError, RegionCode, RegionLevel, VillageTag, Violation};
+use domain::{Changes, FieldError, RegionCode, VillageTag, Violation};
 use persistence::journal::{self, Entry, Written};
 use persistence::projects::{self as store, VillagePairingFilter, VillagePairingSort};
 use persistence::DbConnection;
@@ -23,8 +23,8 @@ use crate::extract::limits as limit;
 use crate::extract::{
     etag, with_etag, IfMatch, JsonBody, ListFilter, ListQuery, PageParams, Paged, QueryReader,
 };
-use crate::routes::pairings::today;
-use crate::routes::projects::check_can_start;
+use crate::services::organizations::check_can_start;
+use crate::services::regions::village;
 use crate::state::AppState;
 
 /// The plan's target: villages helped.
@@ -127,25 +127,6 @@ fn resource_of(p: &VillagePairing) -> Result<(RegionCode, uuid::Uuid), ApiError>
         .and_then(|t| t.parent())
         .ok_or_else(|| ApiError::Internal(format!("village {} has no county", p.village_code)))?;
     Ok((county, p.organization_id))
-}
-
-/// The village a code names, or 422 naming `village_code`.
-pub(crate) fn village(conn: &mut DbConnection, raw: &str) -> Result<RegionCode, ApiError> {
-    let invalid = |v: Violation| ApiError::Validation(vec![FieldError::new("village_code", v)]);
-    let code = RegionCode::parse(raw).map_err(invalid)?;
-    match persistence::regions::find_region(conn, &code)? {
-        Some(r) if r.level == RegionLevel::Village => Ok(code),
-        Some(_) => Err(invalid(Violation::Rule {
-            code: "not_a_village",
-            zh: "须为村（社区）的代码".to_owned(),
-            en: "must be the code of a village".to_owned(),
-        })),
-        None => Err(invalid(Violation::Rule {
-            code: "unknown_region",
-            zh: "没有这个行政区划代码".to_owned(),
-            en: "no region has this code".to_owned(),
-        })),
-    }
 }
 
 fn listing(conn: &mut DbConnection, id: uuid::Uuid) -> Result<VillagePairingBody, ApiError> {
@@ -269,8 +250,8 @@ pub async fn create_village_pairing(
         body.enterprise_credit_code.as_deref(),
     )
     .map_err(ApiError::Validation)?;
-    let started_on = body.started_on.unwrap_or_else(today);
-    if started_on > today() {
+    let started_on = body.started_on.unwrap_or(state.clock.today());
+    if started_on > state.clock.today() {
         return Err(ApiError::Validation(vec![FieldError::rule(
             "started_on",
             "in_future",
@@ -450,7 +431,7 @@ pub async fn end_village_pairing(
 ) -> Result<HttpResponse, ApiError> {
     let id = uuid::Uuid::parse_str(&id).map_err(|_| ApiError::NotFound)?;
     let EndVillagePairing { ended_on, reason } = body.0;
-    if ended_on > today() {
+    if ended_on > state.clock.today() {
         return Err(ApiError::Validation(vec![FieldError::rule(
             "ended_on",
             "in_future",

@@ -23,9 +23,8 @@ use crate::extract::limits as limit;
 use crate::extract::{
     etag, with_etag, IfMatch, JsonBody, ListFilter, ListQuery, PageParams, Paged, QueryReader,
 };
-use crate::routes::households::{assistance_entry, authorized_household, household_resource};
-use crate::routes::pairings::today;
-use crate::routes::projects::check_organization_active;
+use crate::services::households::{assistance_entry, authorized_household, household_resource};
+use crate::services::organizations::check_organization_active;
 use crate::state::AppState;
 
 /// A small wish.
@@ -541,6 +540,7 @@ pub async fn fulfil_wish(
     body: JsonBody<FulfilWish>,
 ) -> Result<HttpResponse, ApiError> {
     let body = body.0;
+    let today = state.clock.today();
     change_wish(
         state,
         req,
@@ -569,10 +569,10 @@ pub async fn fulfil_wish(
                 body.fulfilled_on,
                 kind,
                 &body.note,
-                today(),
+                today,
             )?;
             let description =
-                household::check_assistance(body.fulfilled_on, value_fen, &note, today())
+                household::check_assistance(body.fulfilled_on, value_fen, &note, today)
                     .map_err(ApiError::Validation)?;
             let now = persistence::now();
             let mut next = current.wish.clone();

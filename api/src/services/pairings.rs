@@ -5,11 +5,12 @@
 use chrono::NaiveDate;
 use domain::organization::OrgStatus;
 use domain::pairing::{self, Pairing, PairingStatus, Refusal};
-use domain::{Changes, FieldError, RegionCode, RegionLevel, Violation};
+use domain::{Changes, FieldError};
 use persistence::journal::Entry;
-use persistence::{organizations, pairings, regions, DbConnection};
+use persistence::{organizations, pairings, DbConnection};
 
 use crate::error::ApiError;
+use crate::services::regions::county;
 
 impl From<Refusal> for ApiError {
     fn from(refusal: Refusal) -> Self {
@@ -28,25 +29,6 @@ pub struct NewPairing {
     pub batch: i32,
     pub established_on: NaiveDate,
     pub agreement_deadline: Option<NaiveDate>,
-}
-
-/// The county a code names, or 422 naming `field`.
-pub fn county(conn: &mut DbConnection, field: &str, raw: &str) -> Result<RegionCode, ApiError> {
-    let invalid = |v: Violation| ApiError::Validation(vec![FieldError::new(field, v)]);
-    let code = RegionCode::parse(raw).map_err(invalid)?;
-    match regions::find_region(conn, &code)? {
-        Some(region) if region.level == RegionLevel::County => Ok(code),
-        Some(_) => Err(invalid(Violation::Rule {
-            code: "not_a_county",
-            zh: "须为县级行政区划（县、市、区）的代码".to_owned(),
-            en: "must be the code of a county-level division".to_owned(),
-        })),
-        None => Err(invalid(Violation::Rule {
-            code: "unknown_region",
-            zh: "没有这个行政区划代码".to_owned(),
-            en: "no region has this code".to_owned(),
-        })),
-    }
 }
 
 /// Opens a pairing: the county must be a county, the organization must exist and be

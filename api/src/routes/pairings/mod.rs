@@ -1,5 +1,7 @@
 //! `/pairings`: 百会结百县 — organizations paired with counties, and their agreements.
 
+pub mod export;
+
 use actix_web::http::header;
 use actix_web::{get, post, web, HttpRequest, HttpResponse};
 use chrono::{DateTime, NaiveDate, Utc};
@@ -18,7 +20,7 @@ use crate::extract::limits as limit;
 use crate::extract::{
     etag, with_etag, IfMatch, JsonBody, ListFilter, ListQuery, PageParams, Paged, QueryReader,
 };
-use crate::pairing_rules::{self, NewPairing};
+use crate::services::{self, pairings::NewPairing};
 use crate::state::AppState;
 
 /// A pairing of an organization with a county. `agreement_no` is left out for
@@ -100,11 +102,6 @@ impl PairingBody {
     }
 }
 
-/// Today in Asia/Shanghai, the calendar the programme's deadlines follow.
-pub fn today() -> NaiveDate {
-    pairing::shanghai_today(persistence::now())
-}
-
 #[derive(Debug, Deserialize, ToSchema, Validate)]
 #[serde(deny_unknown_fields)]
 pub struct CreatePairing {
@@ -162,7 +159,8 @@ pub struct PairingQuery {
 }
 
 impl PairingQuery {
-    pub fn into_filter(self) -> PairingFilter {
+    /// The stored filter; `today` decides what is overdue.
+    pub fn into_filter(self, today: NaiveDate) -> PairingFilter {
         PairingFilter {
             organization_id: self.organization_id,
             county: self.county,
@@ -170,7 +168,7 @@ impl PairingQuery {
             status: self.status,
             batch: self.batch,
             key_county: self.key_county,
-            overdue: self.overdue.map(|o| (o, today())),
+            overdue: self.overdue.map(|o| (o, today)),
         }
     }
 }
@@ -227,11 +225,11 @@ pub async fn list_pairings(
     query: ListQuery<PairingQuery>,
 ) -> Result<web::Json<Paged<PairingBody>>, ApiError> {
     let ListQuery { filter, page, sort } = query;
-    let filter = filter.into_filter();
+    let filter = filter.into_filter(state.clock.today());
     let listed = state
         .db(move |conn| Ok(store::list_pairings(conn, &filter, sort, page)?))
         .await?;
-    let (actor, today) = (auth.actor(), today());
+    let (actor, today) = (auth.actor(), state.clock.today());
     Ok(web::Json(Paged::new(listed, page, |l| {
         PairingBody::for_actor(l, actor, today)
     })))
@@ -267,7 +265,7 @@ pub async fn create_pairing(
         &Resource::Pairings,
     ))?;
     let body = body.0;
-    let today = today();
+    let today = state.clock.today();
     let new = NewPairing {
         organization_id: body.organization_id,
         county_code: body.county_code,
@@ -279,7 +277,7 @@ pub async fn create_pairing(
     let listing = state
         .db(move |conn| {
             let pairing = journal::write::<_, ApiError, _>(conn, &context, |conn| {
-                let (pairing, entry) = pairing_rules::open(conn, &new, today)?;
+                let (pairing, entry) = services::pairings::open(conn, &new, today)?;
                 Ok(Written::new(pairing, vec![entry]))
             })?;
             store::find_listing(conn, pairing.id)?.ok_or(ApiError::NotFound)
@@ -319,7 +317,7 @@ pub async fn get_pairing(
     Ok(with_etag(
         &req,
         version,
-        PairingBody::for_actor(listing, auth.actor(), today()),
+        PairingBody::for_actor(listing, auth.actor(), state.clock.today()),
     ))
 }
 
@@ -360,7 +358,11 @@ where
         .await?;
     Ok(HttpResponse::Ok()
         .insert_header(header::ETag(etag(listing.pairing.version)))
-        .json(PairingBody::for_actor(listing, Some(&auth.actor), today())))
+        .json(PairingBody::for_actor(
+            listing,
+            Some(&auth.actor),
+            state.clock.today(),
+        )))
 }
 
 /// Record the signed agreement (province admins, or the organization's own users).
@@ -401,7 +403,7 @@ pub async fn sign_pairing(
         agreement_no,
         signed_on,
     } = body.0;
-    let today = today();
+    let today = state.clock.today();
     change_pairing(
         state,
         req,
@@ -479,8 +481,9 @@ pub async fn terminate_pairing(
         reason,
         terminated_on,
     } = body.0;
-    let on = terminated_on.unwrap_or_else(today);
-    if on > today() {
+    let today = state.clock.today();
+    let on = terminated_on.unwrap_or(today);
+    if on > today {
         return Err(ApiError::Validation(vec![domain::FieldError::rule(
             "terminated_on",
             "in_future",
@@ -496,7 +499,7 @@ pub async fn terminate_pairing(
         Action::TerminatePairing,
         if_match,
         move |conn, current| {
-            pairing_rules::terminate(conn, current, &reason, on).map(|(_, entry)| entry)
+            services::pairings::terminate(conn, current, &reason, on).map(|(_, entry)| entry)
         },
     )
     .await
@@ -561,7 +564,7 @@ pub async fn get_county_pairing_summary(
             Ok((county, listings))
         })
         .await?;
-    let today = today();
+    let today = state.clock.today();
     let organizations: Vec<PairedOrganization> = listings
         .into_iter()
         .filter(|l| l.pairing.is_open())
