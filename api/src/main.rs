@@ -71,9 +71,9 @@ enum Command {
         /// small (about 1/50: every screen has data) or large (5,000 organizations,
         /// 200,000 households, 1,000,000 assistance records)
         #[arg(long, default_value = "small")]
-        scale: persistence::demo::Scale,
+        scale: demo::Scale,
         /// The same seed (and as-of date) gives the same data.
-        #[arg(long, default_value_t = persistence::demo::DEFAULT_SEED)]
+        #[arg(long, default_value_t = demo::DEFAULT_SEED)]
         seed: u64,
         /// The data's "today", YYYY-MM-DD: nothing is dated later (default: today in
         /// Asia/Shanghai).
@@ -243,7 +243,7 @@ fn run(command: Command) -> Result<(), String> {
             let mut conn = connect(&config)?;
             api::server::migrate_and_seed(&mut conn).map_err(|e| e.to_string())?;
             let vault = api::server::resolve_vault(&config, &mut conn)?;
-            let options = persistence::demo::Options {
+            let options = demo::Options {
                 scale,
                 seed,
                 as_of: as_of.unwrap_or_else(|| domain::pairing::shanghai_today(chrono::Utc::now())),
@@ -253,11 +253,11 @@ fn run(command: Command) -> Result<(), String> {
                  names start with {}, notes say {}; it is not real data",
                 options.as_of,
                 config.database_url.redacted(),
-                persistence::demo::NAME_PREFIX,
-                persistence::demo::NOTE,
+                demo::NAME_PREFIX,
+                demo::NOTE,
             );
-            let mut progress = persistence::demo::ProgressLog::default();
-            let summary = persistence::demo::generate(&mut conn, &vault, &options, |p| {
+            let mut progress = demo::ProgressLog::default();
+            let summary = demo::generate(&mut conn, &vault, &options, |p| {
                 if let Some(line) = progress.line(p) {
                     eprintln!("{line}");
                 }

@@ -311,6 +311,11 @@ pub fn any_household(conn: &mut DbConnection) -> QueryResult<bool> {
     .get_result(conn)
 }
 
+/// How many households are stored.
+pub fn count_households(conn: &mut DbConnection) -> QueryResult<i64> {
+    households::table.count().get_result(conn)
+}
+
 /// Filters of `GET /households`.
 #[derive(Debug, Clone, Default)]
 pub struct HouseholdFilter {

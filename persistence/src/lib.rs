@@ -1,8 +1,8 @@
 //! Zhenxing's storage: the diesel schema, rows and queries, the migrations and the
 //! region seed — one code path over PostgreSQL (production) and SQLite (embedded).
 
+pub mod bulk;
 pub mod db;
-pub mod demo;
 pub mod dialect;
 pub mod error;
 pub mod households;

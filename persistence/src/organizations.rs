@@ -304,6 +304,11 @@ pub fn list_organizations(
     Ok(Listed { items, total })
 }
 
+/// How many organizations are stored.
+pub fn count_organizations(conn: &mut DbConnection) -> QueryResult<i64> {
+    organizations::table.count().get_result(conn)
+}
+
 /// Every organization's id, name, level and status (for the outstanding reports).
 pub fn organization_levels(
     conn: &mut DbConnection,

@@ -366,18 +366,110 @@ pub fn update_region_flags(
 /// Every region down to county level (the province, prefectures and counties): the
 /// places organizations register and pair with.
 pub fn upper_regions(conn: &mut DbConnection) -> QueryResult<Vec<Region>> {
+    regions_at_levels(
+        conn,
+        &[
+            RegionLevel::Province,
+            RegionLevel::Prefecture,
+            RegionLevel::County,
+        ],
+    )
+}
+
+/// Every region at one of `levels`, in code order (so a parent comes before its
+/// descendants).
+pub fn regions_at_levels(
+    conn: &mut DbConnection,
+    levels: &[RegionLevel],
+) -> QueryResult<Vec<Region>> {
     regions::table
-        .filter(regions::level.eq_any([
-            RegionLevel::Province.as_str(),
-            RegionLevel::Prefecture.as_str(),
-            RegionLevel::County.as_str(),
-        ]))
+        .filter(regions::level.eq_any(levels.iter().map(|l| l.as_str())))
         .order(regions::code)
         .select(RegionRow::as_select())
         .load::<RegionRow>(conn)?
         .into_iter()
         .map(Region::try_from)
         .collect()
+}
+
+// --- Designations of many regions at once (the demo data) ------------------------
+// The API changes one region at a time (`update_region_flags`); these set one flag on
+// many, a thousand codes per statement, each region one version on.
+
+/// Codes per `UPDATE … WHERE code IN (…)`.
+const CODES_PER_UPDATE: usize = 1_000;
+
+/// Designates the counties `codes` as key counties of kind `key`; returns how many
+/// regions changed.
+pub fn designate_key_counties(
+    conn: &mut DbConnection,
+    codes: &[String],
+    key: KeyCounty,
+    at: chrono::DateTime<chrono::Utc>,
+) -> QueryResult<usize> {
+    let mut changed = 0;
+    for chunk in codes.chunks(CODES_PER_UPDATE) {
+        changed += diesel::update(regions::table.filter(regions::code.eq_any(chunk)))
+            .set((
+                regions::key_county.eq(Some(key.as_str())),
+                regions::version.eq(regions::version + 1),
+                regions::updated_at.eq(DbTimestamp(at)),
+            ))
+            .execute(conn)?;
+    }
+    Ok(changed)
+}
+
+/// Designates the counties `codes` as border counties; returns how many regions
+/// changed.
+pub fn designate_border_counties(
+    conn: &mut DbConnection,
+    codes: &[String],
+    at: chrono::DateTime<chrono::Utc>,
+) -> QueryResult<usize> {
+    let mut changed = 0;
+    for chunk in codes.chunks(CODES_PER_UPDATE) {
+        changed += diesel::update(regions::table.filter(regions::code.eq_any(chunk)))
+            .set((
+                regions::border_county.eq(true),
+                regions::version.eq(regions::version + 1),
+                regions::updated_at.eq(DbTimestamp(at)),
+            ))
+            .execute(conn)?;
+    }
+    Ok(changed)
+}
+
+/// Gives the villages `codes` the tags `tags` (in place of any they had); returns how
+/// many regions changed.
+pub fn tag_villages(
+    conn: &mut DbConnection,
+    codes: &[String],
+    tags: &[VillageTag],
+    at: chrono::DateTime<chrono::Utc>,
+) -> QueryResult<usize> {
+    let tags = serde_json::to_string(tags)
+        .map_err(|e| diesel::result::Error::SerializationError(Box::new(e)))?;
+    let mut changed = 0;
+    for chunk in codes.chunks(CODES_PER_UPDATE) {
+        changed += diesel::update(regions::table.filter(regions::code.eq_any(chunk)))
+            .set((
+                regions::tags.eq(&tags),
+                regions::version.eq(regions::version + 1),
+                regions::updated_at.eq(DbTimestamp(at)),
+            ))
+            .execute(conn)?;
+    }
+    Ok(changed)
+}
+
+/// How many villages have at least one tag.
+pub fn count_tagged_villages(conn: &mut DbConnection) -> QueryResult<i64> {
+    regions::table
+        .filter(regions::level.eq(RegionLevel::Village.as_str()))
+        .filter(regions::tags.ne("[]"))
+        .count()
+        .get_result(conn)
 }
 
 /// Those of `codes` that name a village (for an import: one query per thousand codes).

@@ -7,6 +7,7 @@
 
 use std::collections::{HashMap, HashSet};
 
+use demo::{DemoError, Options, Scale, Summary, NAME_PREFIX, NOTE};
 use diesel::prelude::*;
 use domain::household::IdNumber;
 use domain::listing::{PageRequest, SortField};
@@ -14,7 +15,6 @@ use domain::organization::{CreditCode, Organization};
 use domain::pairing::shanghai_today;
 use domain::project::{Project, VillagePairing};
 use domain::KeyCountyFilter;
-use persistence::demo::{self, DemoError, Options, Scale, Summary, NAME_PREFIX, NOTE};
 use persistence::dialect::DbUuid;
 use persistence::households::{AssistanceRow, HouseholdRow, WishRecord, WishRow};
 use persistence::personal_data::{PiiKey, Vault};
