@@ -6,6 +6,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a panic is a failure report
 
 use std::collections::{HashMap, HashSet};
+use std::sync::LazyLock;
 
 use demo::{DemoError, Options, Scale, Summary, NAME_PREFIX, NOTE};
 use diesel::prelude::*;
@@ -30,12 +31,16 @@ fn vault() -> Vault {
     Vault::new(PiiKey::from_base64(tests::PII_KEY).unwrap(), Vec::new())
 }
 
+/// Small data as of today, the date read once for the whole test binary: two runs that
+/// read the clock on either side of midnight in Shanghai would make different data.
+static SMALL: LazyLock<Options> = LazyLock::new(|| Options {
+    scale: Scale::Small,
+    seed: 0,
+    as_of: shanghai_today(persistence::now()),
+});
+
 fn options(seed: u64) -> Options {
-    Options {
-        scale: Scale::Small,
-        seed,
-        as_of: shanghai_today(persistence::now()),
-    }
+    Options { seed, ..*SMALL }
 }
 
 /// A migrated, seeded database filled with small demo data.
@@ -346,9 +351,13 @@ fn a_date_after_today_is_refused() {
     let db = TestDb::new();
     let mut conn = db.connect();
     api::server::migrate_and_seed(&mut conn).unwrap();
-    let mut tomorrow = options(1);
-    tomorrow.as_of = tomorrow.as_of.succ_opt().unwrap();
-    let refused = demo::generate(&mut conn, &vault(), &tomorrow, |_| {});
+    // The day after tomorrow, so that it is still after today if midnight passes meanwhile.
+    let mut later = options(1);
+    later.as_of = shanghai_today(persistence::now())
+        .succ_opt()
+        .and_then(|tomorrow| tomorrow.succ_opt())
+        .unwrap();
+    let refused = demo::generate(&mut conn, &vault(), &later, |_| {});
     assert!(matches!(refused, Err(DemoError::Invalid(_))), "{refused:?}");
     assert_eq!(count!(&mut conn, organizations::table), 0);
 }
