@@ -2,6 +2,7 @@
 //! bootstrap admin, and `zhenxing create-user`.
 
 use domain::identity::{check_password, Account, Department, Role, Scope, Username};
+use domain::Rule;
 use domain::{Changes, FieldError, RegionCode, Violation};
 use persistence::dialect::{DbTimestamp, DbUuid};
 use persistence::journal::{self, Entry, WriteContext, Written};
@@ -120,12 +121,7 @@ pub fn resolve_scope(
             let code = RegionCode::parse(raw)
                 .map_err(|v| ApiError::Validation(vec![FieldError::new("region_code", v)]))?;
             let region = persistence::regions::find_region(conn, &code)?.ok_or_else(|| {
-                ApiError::Validation(vec![FieldError::rule(
-                    "region_code",
-                    "unknown_region",
-                    "没有这个行政区划代码",
-                    "no region has this code",
-                )])
+                ApiError::Validation(vec![FieldError::rule("region_code", Rule::UnknownRegion)])
             })?;
             Some(region)
         }
@@ -142,9 +138,7 @@ pub fn resolve_scope(
         if persistence::organizations::find_organization(conn, id)?.is_none() {
             return Err(ApiError::Validation(vec![FieldError::rule(
                 "organization_id",
-                "unknown_organization",
-                "没有这个社会组织",
-                "no organization has this id",
+                Rule::UnknownOrganization,
             )]));
         }
     }

@@ -28,11 +28,89 @@ pub struct ProblemField {
     /// `out_of_range`, `unknown_field`, `too_short`, `too_long`, `too_many_items`,
     /// `invalid_character`, `too_deep`, `duplicate_field`, `forbidden`, `taken`, or
     /// a rule of the programme (`not_paired`, `organization_not_active`, …).
-    #[schema(example = "out_of_range")]
+    #[schema(schema_with = field_code_schema)]
     pub code: String,
     /// What is wrong, in the response's language.
     #[schema(example = "取值应在 1 到 100 之间")]
     pub message: String,
+}
+
+/// Every code a field error can carry: the generic violations, then the rules of the
+/// programme (`domain::rules`), each once.
+pub fn field_codes() -> Vec<&'static str> {
+    let mut codes: Vec<&'static str> = Violation::GENERIC_CODES.to_vec();
+    for code in domain::Rule::codes() {
+        if !codes.contains(&code) {
+            codes.push(code);
+        }
+    }
+    codes
+}
+
+/// Every code a problem can carry (`ApiError::code`, and the names of the statuses
+/// answered without an `ApiError`).
+pub const PROBLEM_CODES: [&str; 23] = [
+    "malformed_query",
+    "malformed_body",
+    "validation_failed",
+    "unauthorized",
+    "invalid_credentials",
+    "forbidden",
+    "not_found",
+    "conflict",
+    "rate_limited",
+    "method_not_allowed",
+    "precondition_required",
+    "precondition_failed",
+    "payload_too_large",
+    "unsupported_media_type",
+    "uri_too_long",
+    "request_header_fields_too_large",
+    "service_unavailable",
+    "internal_error",
+    "bad_request",
+    "not_acceptable",
+    "request_timeout",
+    "length_required",
+    "gateway_timeout",
+];
+
+// `example` (not `examples`) keeps these two schemas worded as every other field's.
+#[allow(deprecated)]
+fn code_schema(
+    description: &str,
+    codes: Vec<&'static str>,
+    example: &str,
+) -> utoipa::openapi::Object {
+    use utoipa::openapi::{ObjectBuilder, Type};
+    ObjectBuilder::new()
+        .schema_type(Type::String)
+        .description(Some(description))
+        .enum_values(Some(codes))
+        .example(Some(serde_json::json!(example)))
+        .build()
+}
+
+/// The schema of `ProblemField.code`: an enum of `field_codes()`.
+fn field_code_schema() -> utoipa::openapi::Object {
+    code_schema(
+        "A stable machine code: one of the generic codes (`required`, `invalid_format`, \
+         `not_allowed`, `out_of_range`, `unknown_field`, `too_short`, `too_long`, \
+         `forbidden`, `taken`) or a rule of the programme (`not_paired`, \
+         `organization_not_active`, …). The list may grow; treat an unknown code as a \
+         generic validation failure.",
+        field_codes(),
+        "out_of_range",
+    )
+}
+
+/// The schema of `Problem.code`: an enum of `PROBLEM_CODES`.
+fn problem_code_schema() -> utoipa::openapi::Object {
+    code_schema(
+        "A stable machine code to switch on; never changes meaning.",
+        PROBLEM_CODES.to_vec(),
+        "validation_failed",
+    )
 }
 
 /// An error response (RFC 9457).
@@ -51,7 +129,7 @@ pub struct Problem {
     /// What went wrong with this request, in the response's language.
     pub detail: String,
     /// A stable machine code to switch on; never changes meaning.
-    #[schema(example = "validation_failed")]
+    #[schema(schema_with = problem_code_schema)]
     pub code: String,
     /// The request's id (also in the `X-Request-Id` header); quote it when reporting a problem.
     pub request_id: String,
@@ -496,6 +574,59 @@ impl ApiError {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The OpenAPI enums list every code an answer can carry.
+    #[test]
+    fn documented_codes_cover_every_answer() {
+        let errors = [
+            ApiError::MalformedQuery(vec![]),
+            ApiError::MalformedBody(String::new()),
+            ApiError::Validation(vec![]),
+            ApiError::Unauthorized { token_given: true },
+            ApiError::InvalidCredentials,
+            ApiError::Forbidden { fields: vec![] },
+            ApiError::NotFound,
+            ApiError::Conflict(vec![]),
+            ApiError::RateLimited { retry_after: 1 },
+            ApiError::MethodNotAllowed,
+            ApiError::PreconditionRequired,
+            ApiError::PreconditionFailed { current: 1 },
+            ApiError::PayloadTooLarge { limit: None },
+            ApiError::TooLarge(vec![]),
+            ApiError::UnsupportedMediaType,
+            ApiError::UriTooLong { max: 1 },
+            ApiError::HeadersTooLarge {
+                max_bytes: 1,
+                max_fields: 1,
+            },
+            ApiError::Unavailable(String::new()),
+            ApiError::Internal(String::new()),
+        ];
+        for error in &errors {
+            assert!(PROBLEM_CODES.contains(&error.code()), "{}", error.code());
+        }
+        for status in 400..600 {
+            let Ok(status) = StatusCode::from_u16(status) else {
+                continue;
+            };
+            let code = status_code_name(status);
+            assert!(PROBLEM_CODES.contains(&code), "{code}");
+        }
+        let unique: std::collections::BTreeSet<_> = PROBLEM_CODES.iter().collect();
+        assert_eq!(unique.len(), PROBLEM_CODES.len());
+        let fields = field_codes();
+        for code in [
+            "required",
+            "too_many_items",
+            "invalid_character",
+            "too_deep",
+        ] {
+            assert!(fields.contains(&code), "{code}");
+        }
+        for rule in domain::Rule::all() {
+            assert!(fields.contains(&rule.code()), "{}", rule.code());
+        }
+    }
 
     #[test]
     fn unreadable_values_are_400_and_rule_breaks_422() {

@@ -15,6 +15,7 @@ use actix_web::http::header::{self, HeaderName, HeaderValue};
 use actix_web::http::StatusCode;
 use actix_web::middleware::Next;
 use actix_web::{web, HttpMessage, HttpResponse};
+use domain::Rule;
 use domain::{FieldError, Violation};
 use futures_util::StreamExt;
 use persistence::idempotency::{self as store, Claim};
@@ -167,9 +168,7 @@ pub async fn idempotent_posts(
                     req,
                     ApiError::Validation(vec![FieldError::rule(
                         "Idempotency-Key",
-                        "idempotency_key_reused",
-                        "此 Idempotency-Key 已用于另一个请求",
-                        "this Idempotency-Key was used for a different request",
+                        Rule::IdempotencyKeyReused,
                     )]),
                 ));
             }
@@ -181,9 +180,7 @@ pub async fn idempotent_posts(
                         req,
                         ApiError::Conflict(vec![FieldError::rule(
                             "Idempotency-Key",
-                            "idempotency_key_in_progress",
-                            "使用此 Idempotency-Key 的请求仍在处理中，请稍后重试",
-                            "a request with this Idempotency-Key is still being handled: retry later",
+                            Rule::IdempotencyKeyInProgress,
                         )]),
                     ));
                 }

@@ -7,6 +7,7 @@ use actix_web::http::header;
 use actix_web::HttpResponse;
 use calamine::{DataRef, Reader, Xlsx};
 use chrono::{Datelike, NaiveDate};
+use domain::Rule;
 use domain::{FieldError, Violation};
 use rust_xlsxwriter::{ExcelDateTime, Format, Workbook};
 
@@ -18,9 +19,10 @@ pub const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadshee
 fn unreadable(what: &str, cause: impl std::fmt::Display) -> ApiError {
     ApiError::Validation(vec![FieldError::rule(
         "body",
-        "unreadable_file",
-        &format!("无法读取{what}文件：{cause}"),
-        &format!("the {what} file cannot be read: {cause}"),
+        Rule::UnreadableFile {
+            format: what.to_owned(),
+            cause: cause.to_string(),
+        },
     )])
 }
 
@@ -176,9 +178,7 @@ impl<'k> TableBuilder<'k> {
         if text.contains('\0') {
             self.bad_cells.push(FieldError::rule(
                 format!("rows[{}].{}", index + 2, self.table.header[place]),
-                "invalid_character",
-                "含有不允许的字符（NUL）",
-                "contains a character that is not allowed (NUL)",
+                Rule::InvalidCharacter,
             ));
             return Ok(());
         }
@@ -203,9 +203,7 @@ impl<'k> TableBuilder<'k> {
 fn too_many_rows(max: usize) -> ApiError {
     ApiError::TooLarge(vec![FieldError::rule(
         "body",
-        "too_many_rows",
-        &format!("文件超过 {max} 行数据的上限（MAX_IMPORT_ROWS），请分批导入"),
-        &format!("the file has more than {max} data rows (MAX_IMPORT_ROWS); import it in parts"),
+        Rule::TooManyRows { max, export: false },
     )])
 }
 
@@ -271,11 +269,7 @@ fn check_xlsx_package(bytes: &[u8], limit: u64) -> Result<(), ApiError> {
         if total > limit {
             return Err(ApiError::TooLarge(vec![FieldError::rule(
                 "body",
-                "unpacked_too_large",
-                &format!("XLSX 文件解压后超过 {limit} 字节的上限（MAX_IMPORT_UNPACKED_BYTES）"),
-                &format!(
-                    "the XLSX file unpacks to more than {limit} bytes (MAX_IMPORT_UNPACKED_BYTES)"
-                ),
+                Rule::UnpackedTooLarge { limit },
             )]));
         }
     }
@@ -285,9 +279,9 @@ fn check_xlsx_package(bytes: &[u8], limit: u64) -> Result<(), ApiError> {
 fn too_many_parts() -> ApiError {
     ApiError::TooLarge(vec![FieldError::rule(
         "body",
-        "too_many_parts",
-        &format!("XLSX 文件包含的部件超过 {XLSX_PARTS_MAX} 个"),
-        &format!("the XLSX file has more than {XLSX_PARTS_MAX} parts"),
+        Rule::TooManyParts {
+            max: XLSX_PARTS_MAX,
+        },
     )])
 }
 

@@ -9,6 +9,7 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use crate::code_enum;
+use crate::rules::Rule;
 use crate::validation::{FieldError, Violation};
 
 code_enum! {
@@ -145,12 +146,7 @@ impl Weights {
                 .iter()
                 .all(|(i, w)| *i == Indicator::Violations || *w == 0)
         {
-            errors.push(FieldError::rule(
-                "weights",
-                "all_zero",
-                "至少一项正向指标的权重须大于 0",
-                "at least one indicator other than violations needs a weight above 0",
-            ));
+            errors.push(FieldError::rule("weights", Rule::AllZero));
         }
         if errors.is_empty() {
             Ok(Weights(weights))

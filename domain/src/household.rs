@@ -6,6 +6,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 
 use crate::code_enum;
 use crate::pairing::Refusal;
+use crate::rules::{Record, Rule};
 use crate::validation::{FieldError, Violation};
 
 /// The phone number type shared with organizations and liaisons: a mainland mobile
@@ -125,26 +126,12 @@ impl IdNumber {
             });
         }
         if birth_date(&id[6..14]).is_none() {
-            return Err(Violation::Rule {
-                code: "birth_date",
-                zh: "身份证号码中的出生日期（第 7–14 位）不是 1900 年 1 月 1 日以后的有效日期"
-                    .to_owned(),
-                en: "the birth date in the ID number (characters 7–14) is not a real date \
-                     on or after 1900-01-01"
-                    .to_owned(),
-            });
+            return Err(Violation::Rule(Rule::BirthDate));
         }
         let expected = IdNumber::check_char(&id[..17]);
         if expected != Some(char::from(bytes[17])) {
             let expected = expected.unwrap_or('?');
-            return Err(Violation::Rule {
-                code: "check_digit",
-                zh: format!("身份证号码校验位错误：按前 17 位计算，校验位应为 {expected}"),
-                en: format!(
-                    "the ID number's check character is wrong: from the first 17 digits, \
-                     the check character should be {expected}"
-                ),
-            });
+            return Err(Violation::Rule(Rule::CheckDigit { expected }));
         }
         Ok(IdNumber(id))
     }
@@ -155,11 +142,7 @@ impl IdNumber {
     pub fn parse_as_of(raw: &str, today: NaiveDate) -> Result<IdNumber, Violation> {
         let id = IdNumber::parse(raw)?;
         if id.birth_date().is_some_and(|born| born > today) {
-            return Err(Violation::Rule {
-                code: "birth_date_in_future",
-                zh: "身份证号码中的出生日期（第 7–14 位）晚于今天".to_owned(),
-                en: "the birth date in the ID number (characters 7–14) is after today".to_owned(),
-            });
+            return Err(Violation::Rule(Rule::BirthDateInFuture));
         }
         Ok(id)
     }
@@ -258,18 +241,10 @@ pub fn parse_head_name(raw: &str) -> Result<String, Violation> {
         _ => {}
     }
     if name.chars().any(|c| c.is_numeric() && c != '〇') {
-        return Err(Violation::Rule {
-            code: "digits_in_name",
-            zh: "姓名不能包含数字".to_owned(),
-            en: "a name cannot contain digits".to_owned(),
-        });
+        return Err(Violation::Rule(Rule::DigitsInName));
     }
     if name.chars().any(char::is_control) {
-        return Err(Violation::Rule {
-            code: "control_characters",
-            zh: "姓名不能包含控制字符".to_owned(),
-            en: "a name cannot contain control characters".to_owned(),
-        });
+        return Err(Violation::Rule(Rule::ControlCharacters));
     }
     Ok(name.to_owned())
 }
@@ -537,9 +512,7 @@ pub fn claim(status: WishStatus) -> Result<WishStatus, Refusal> {
         WishStatus::Open => Ok(WishStatus::Claimed),
         WishStatus::Claimed => Err(Refusal::Conflict(vec![FieldError::rule(
             "status",
-            "already_claimed",
-            "该心愿已被认领",
-            "this wish has already been claimed",
+            Rule::AlreadyClaimed,
         )])),
         other => Err(illegal(other, "认领", "claimed")),
     }
@@ -574,12 +547,7 @@ pub fn fulfil(
         errors.push(in_future("fulfilled_on"));
     }
     if fulfilled_on < claimed_on {
-        errors.push(FieldError::rule(
-            "fulfilled_on",
-            "before_claim",
-            "实现日期不能早于认领日期",
-            "a wish cannot be fulfilled before it was claimed",
-        ));
+        errors.push(FieldError::rule("fulfilled_on", Rule::BeforeClaim));
     }
     if !matches!(kind, AssistanceKind::Goods | AssistanceKind::Service) {
         errors.push(FieldError::new(
@@ -618,22 +586,21 @@ pub fn cancel(status: WishStatus, reason: &str) -> Result<(WishStatus, String), 
 }
 
 /// A transition the wish's status does not allow (409).
-fn illegal(from: WishStatus, zh_action: &str, en_action: &str) -> Refusal {
+fn illegal(from: WishStatus, zh_action: &'static str, en_action: &'static str) -> Refusal {
     Refusal::Conflict(vec![FieldError::rule(
         "status",
-        "illegal_transition",
-        &format!("心愿状态为“{}”，不能{zh_action}", from.zh()),
-        &format!("a wish that is {from} cannot be {en_action}"),
+        Rule::IllegalTransition {
+            record: Record::Wish,
+            from_zh: from.zh(),
+            from_en: from.as_str(),
+            action_zh: zh_action,
+            action_en: en_action,
+        },
     )])
 }
 
 fn in_future(field: &str) -> FieldError {
-    FieldError::rule(
-        field,
-        "in_future",
-        "日期不能晚于今天",
-        "the date cannot be later than today",
-    )
+    FieldError::rule(field, Rule::InFuture)
 }
 
 /// `text` trimmed, reporting `required` or `too_long` against `field`.

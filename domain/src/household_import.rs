@@ -9,6 +9,7 @@ use std::collections::{HashMap, HashSet};
 use crate::household::{self, HouseholdCategory, IdNumber, PersonalData, Phone, SpecialGroup};
 use crate::pairing_import::RowError;
 use crate::region::RegionCode;
+use crate::rules::Rule;
 use crate::validation::Violation;
 
 /// The columns an import understands, by the names the monitoring system's sheets use.
@@ -137,14 +138,6 @@ pub fn header_columns(
     }
 }
 
-fn rule(code: &'static str, zh: &str, en: &str) -> Violation {
-    Violation::Rule {
-        code,
-        zh: zh.to_owned(),
-        en: en.to_owned(),
-    }
-}
-
 /// A category by its code or its Chinese name.
 pub fn parse_category(raw: &str) -> Result<HouseholdCategory, Violation> {
     CATEGORY_NAMES
@@ -225,14 +218,7 @@ pub fn plan(
                     None
                 }
                 Ok(code) if !villages.contains(code.as_str()) => {
-                    error(
-                        "village_code",
-                        rule(
-                            "unknown_village",
-                            "没有这个村（社区）代码",
-                            "no village has this code",
-                        ),
-                    );
+                    error("village_code", Violation::Rule(Rule::UnknownVillage));
                     None
                 }
                 Ok(code) => {
@@ -240,14 +226,7 @@ pub fn plan(
                     if county.as_ref().is_some_and(&may_write) {
                         Some(code)
                     } else {
-                        error(
-                            "village_code",
-                            rule(
-                                "outside_scope",
-                                "此村不在您可登记监测户的范围内",
-                                "you may not register households in this village",
-                            ),
-                        );
+                        error("village_code", Violation::Rule(Rule::OutsideScope));
                         None
                     }
                 }
@@ -261,11 +240,7 @@ pub fn plan(
                 Some(first) => {
                     error(
                         "id_number",
-                        Violation::Rule {
-                            code: "duplicate_in_file",
-                            zh: format!("与第 {first} 行的身份证号重复"),
-                            en: format!("the same ID number as row {first}"),
-                        },
+                        Violation::Rule(Rule::DuplicateInFile { first_row: *first }),
                     );
                     None
                 }

@@ -3,6 +3,7 @@
 
 use crate::code_enum;
 use crate::region::{RegionCode, RegionLevel};
+use crate::rules::{Inapplicable, Rule};
 use crate::validation::{FieldError, Violation};
 
 code_enum! {
@@ -61,15 +62,13 @@ impl Scope {
             (Some(_), None) => errors.push(FieldError::new("region_code", Violation::Required)),
             (Some(level), Some(_)) if region_level != Some(level) => errors.push(FieldError::rule(
                 "region_code",
-                "wrong_level",
-                &format!("{}须对应{}级行政区划", role_zh(role), level_zh(level)),
-                &format!("a {role} needs a region of level {level}"),
+                Rule::WrongLevel {
+                    allowed: vec![level],
+                },
             )),
             (None, Some(_)) => errors.push(FieldError::rule(
                 "region_code",
-                "not_applicable",
-                &format!("{}不设行政区划", role_zh(role)),
-                &format!("a {role} has no region"),
+                Rule::NotApplicable(Inapplicable::RoleRegion(role)),
             )),
             _ => {}
         }
@@ -77,9 +76,7 @@ impl Scope {
             (true, None) => errors.push(FieldError::new("organization_id", Violation::Required)),
             (false, Some(_)) => errors.push(FieldError::rule(
                 "organization_id",
-                "not_applicable",
-                &format!("{}不属于社会组织", role_zh(role)),
-                &format!("a {role} belongs to no organization"),
+                Rule::NotApplicable(Inapplicable::RoleOrganization(role)),
             )),
             _ => {}
         }
@@ -116,7 +113,7 @@ impl Scope {
     }
 }
 
-fn role_zh(role: Role) -> &'static str {
+pub(crate) fn role_zh(role: Role) -> &'static str {
     match role {
         Role::ProvinceAdmin => "省级管理员",
         Role::PrefectureOfficer => "州市工作人员",
@@ -127,7 +124,7 @@ fn role_zh(role: Role) -> &'static str {
     }
 }
 
-fn level_zh(level: RegionLevel) -> &'static str {
+pub(crate) fn level_zh(level: RegionLevel) -> &'static str {
     match level {
         RegionLevel::Province => "省",
         RegionLevel::Prefecture => "州（市）",
@@ -193,11 +190,7 @@ pub fn check_password(password: &str, username: &Username) -> Result<(), Violati
         });
     }
     if password.to_lowercase().contains(username.as_str()) {
-        return Err(Violation::Rule {
-            code: "contains_username",
-            zh: "密码不能包含用户名".to_owned(),
-            en: "the password must not contain the username".to_owned(),
-        });
+        return Err(Violation::Rule(Rule::ContainsUsername));
     }
     Ok(())
 }

@@ -19,6 +19,7 @@ pub mod policy;
 pub mod project;
 pub mod region;
 pub mod report;
+pub mod rules;
 pub mod stats;
 pub mod supervision;
 pub mod validation;
@@ -30,4 +31,5 @@ pub use listing::{PageRequest, Sort, SortField};
 pub use region::{
     County, KeyCounty, KeyCountyFilter, Region, RegionCode, RegionLevel, RegionPatch, VillageTag,
 };
+pub use rules::Rule;
 pub use validation::{FieldError, Violation};

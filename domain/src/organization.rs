@@ -3,6 +3,7 @@
 //! kinds, levels, sectors and states the registry sorts them by.
 
 use crate::code_enum;
+use crate::rules::Rule;
 use crate::validation::Violation;
 
 code_enum! {
@@ -235,34 +236,13 @@ impl CreditCode {
         let expected = gb11714_check(&organization[..8]);
         if organization[8] != expected {
             let expected = char::from(expected);
-            return Err(Violation::Rule {
-                code: "organization_code_check",
-                zh: format!(
-                    "组织机构代码校验位错误（GB 11714）：第 9–17 位为组织机构代码，按其前 8 位\
-                     （第 9–16 位）计算，其校验位（第 17 位）应为“{expected}”，请核对第 9–17 位"
-                ),
-                en: format!(
-                    "the check character of the 9-character organization code (the 17th \
-                     overall) is wrong per GB 11714: from characters 9–16 it should be \
-                     '{expected}'; check characters 9–17"
-                ),
-            });
+            return Err(Violation::Rule(Rule::OrganizationCodeCheck { expected }));
         }
 
         let expected = gb32100_check(&values[..17]);
         if bytes[17] != expected {
             let expected = char::from(expected);
-            return Err(Violation::Rule {
-                code: "check_character",
-                zh: format!(
-                    "统一社会信用代码校验位错误（GB 32100-2015）：按前 17 位计算，\
-                     第 18 位应为“{expected}”，请核对整个代码"
-                ),
-                en: format!(
-                    "the check character (18th) is wrong per GB 32100-2015: from the first \
-                     17 characters it should be '{expected}'; check the whole code"
-                ),
-            });
+            return Err(Violation::Rule(Rule::CheckCharacter { expected }));
         }
         Ok(CreditCode(code))
     }
@@ -897,14 +877,7 @@ impl CreditCode {
     /// it from describing one.
     pub fn registration(&self) -> Result<Registration, Violation> {
         let bytes = self.0.as_bytes();
-        let not_civil_affairs = || {
-            Violation::Rule {
-            code: "not_social_organization",
-            zh: "该统一社会信用代码不是民政部门登记的社会组织代码（应以 51、52 或 53 开头）".to_owned(),
-            en: "this credit code is not one of a social organization registered by civil affairs (51, 52 or 53…)"
-                .to_owned(),
-        }
-        };
+        let not_civil_affairs = || Violation::Rule(Rule::NotSocialOrganization);
         if bytes.first() != Some(&b'5') {
             return Err(not_civil_affairs());
         }
@@ -915,10 +888,10 @@ impl CreditCode {
             _ => return Err(not_civil_affairs()),
         };
         let division = &self.0[2..8];
-        let outside = || Violation::Rule {
-            code: "not_registered_in_yunnan",
-            zh: format!("登记管理机关代码 {division} 不是云南省的行政区划"),
-            en: format!("the registering authority's division {division} is not in Yunnan"),
+        let outside = || {
+            Violation::Rule(Rule::NotRegisteredInYunnan {
+                division: division.to_owned(),
+            })
         };
         if !division.starts_with("53") {
             return Err(outside());

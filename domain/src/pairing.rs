@@ -4,6 +4,7 @@
 use chrono::{DateTime, Datelike, FixedOffset, NaiveDate, Utc};
 
 use crate::code_enum;
+use crate::rules::{Inapplicable, Rule};
 use crate::validation::{FieldError, Violation};
 
 code_enum! {
@@ -70,8 +71,8 @@ pub enum Refusal {
 }
 
 impl Refusal {
-    fn conflict(field: &str, code: &'static str, zh: &str, en: &str) -> Refusal {
-        Refusal::Conflict(vec![FieldError::rule(field, code, zh, en)])
+    fn conflict(field: &str, rule: Rule) -> Refusal {
+        Refusal::Conflict(vec![FieldError::rule(field, rule)])
     }
 }
 
@@ -114,19 +115,12 @@ pub fn check_new_pairing(
         ));
     }
     if established_on > today {
-        errors.push(FieldError::rule(
-            "established_on",
-            "in_future",
-            "结对日期不能晚于今天",
-            "the pairing cannot be established in the future",
-        ));
+        errors.push(FieldError::rule("established_on", Rule::InFuture));
     }
     if deadline < established_on {
         errors.push(FieldError::rule(
             "agreement_deadline",
-            "before_established",
-            "协议签订期限不能早于结对日期",
-            "the agreement deadline cannot be before the pairing was established",
+            Rule::BeforeEstablished,
         ));
     }
     if errors.is_empty() {
@@ -147,22 +141,8 @@ pub fn sign(
 ) -> Result<PairingStatus, Refusal> {
     match status {
         PairingStatus::PendingAgreement => {}
-        PairingStatus::Signed => {
-            return Err(Refusal::conflict(
-                "status",
-                "already_signed",
-                "该结对已签订协议",
-                "the agreement of this pairing is already signed",
-            ))
-        }
-        PairingStatus::Terminated => {
-            return Err(Refusal::conflict(
-                "status",
-                "terminated",
-                "该结对已终止，不能签订协议",
-                "this pairing is terminated and cannot be signed",
-            ))
-        }
+        PairingStatus::Signed => return Err(Refusal::conflict("status", Rule::AlreadySigned)),
+        PairingStatus::Terminated => return Err(Refusal::conflict("status", Rule::Terminated)),
     }
     let mut errors = Vec::new();
     let number = agreement_no.trim();
@@ -175,19 +155,9 @@ pub fn sign(
         ));
     }
     if signed_on > today {
-        errors.push(FieldError::rule(
-            "signed_on",
-            "in_future",
-            "签订日期不能晚于今天",
-            "the agreement cannot be signed in the future",
-        ));
+        errors.push(FieldError::rule("signed_on", Rule::InFuture));
     } else if signed_on < established_on {
-        errors.push(FieldError::rule(
-            "signed_on",
-            "before_established",
-            "签订日期不能早于结对日期",
-            "the agreement cannot be signed before the pairing was established",
-        ));
+        errors.push(FieldError::rule("signed_on", Rule::BeforeEstablished));
     }
     if errors.is_empty() {
         Ok(PairingStatus::Signed)
@@ -199,12 +169,7 @@ pub fn sign(
 /// Ending a pairing: needs a reason; a terminated pairing stays terminated.
 pub fn terminate(status: PairingStatus, reason: &str) -> Result<PairingStatus, Refusal> {
     if status == PairingStatus::Terminated {
-        return Err(Refusal::conflict(
-            "status",
-            "terminated",
-            "该结对已终止",
-            "this pairing is already terminated",
-        ));
+        return Err(Refusal::conflict("status", Rule::Terminated));
     }
     let len = reason.trim().chars().count();
     if len == 0 {
@@ -225,12 +190,7 @@ pub fn terminate(status: PairingStatus, reason: &str) -> Result<PairingStatus, R
 /// Deciding a request: only a submitted one can be approved or rejected.
 pub fn decide(status: RequestStatus, approve: bool) -> Result<RequestStatus, Refusal> {
     if status != RequestStatus::Submitted {
-        return Err(Refusal::conflict(
-            "status",
-            "already_decided",
-            "该申请已处理",
-            "this request has already been decided",
-        ));
+        return Err(Refusal::conflict("status", Rule::AlreadyDecided));
     }
     Ok(if approve {
         RequestStatus::Approved
@@ -253,9 +213,7 @@ pub fn check_request(
         }
         (RequestKind::Add, true) => errors.push(FieldError::rule(
             "from_pairing_id",
-            "not_applicable",
-            "新增结对申请不涉及原结对",
-            "an add request moves no pairing",
+            Rule::NotApplicable(Inapplicable::AddRequest),
         )),
         _ => {}
     }

@@ -7,6 +7,7 @@ use std::collections::{HashMap, HashSet};
 
 use crate::organization::{CreditCode, OrgStatus};
 use crate::region::RegionCode;
+use crate::rules::Rule;
 use crate::validation::Violation;
 
 /// The columns an import understands, by the names the province's sheets use.
@@ -134,10 +135,6 @@ pub fn header_columns(
     }
 }
 
-fn rule(code: &'static str, zh: String, en: String) -> Violation {
-    Violation::Rule { code, zh, en }
-}
-
 /// Resolves a county by code or by name, unambiguously within Yunnan.
 pub fn resolve_county<'a>(
     raw: &str,
@@ -149,11 +146,9 @@ pub fn resolve_county<'a>(
             .iter()
             .find(|c| c.code.as_str() == raw)
             .ok_or_else(|| {
-                rule(
-                    "unknown_county",
-                    format!("“{raw}”不是云南省的县级行政区划代码"),
-                    format!("{raw:?} is not the code of a county of Yunnan"),
-                )
+                Violation::Rule(Rule::UnknownCounty {
+                    given: raw.to_owned(),
+                })
             });
     }
     let by_name: Vec<&CountyRef> = counties
@@ -166,21 +161,15 @@ pub fn resolve_county<'a>(
         .collect();
     match by_name.as_slice() {
         [one] => Ok(one),
-        [] => Err(rule(
-            "unknown_county",
-            format!("云南省没有名为“{raw}”的县（市、区）"),
-            format!("no county of Yunnan is called {raw:?}"),
-        )),
+        [] => Err(Violation::Rule(Rule::UnknownCounty {
+            given: raw.to_owned(),
+        })),
         many => {
             let names: Vec<&str> = many.iter().map(|c| c.full_name.as_str()).collect();
-            Err(rule(
-                "ambiguous_county",
-                format!("“{raw}”可指{}，请写全称或代码", names.join("、")),
-                format!(
-                    "{raw:?} could be {}: give the full name or the code",
-                    names.join(", ")
-                ),
-            ))
+            Err(Violation::Rule(Rule::AmbiguousCounty {
+                given: raw.to_owned(),
+                candidates: names.iter().map(|n| (*n).to_owned()).collect(),
+            }))
         }
     }
 }
@@ -281,14 +270,9 @@ pub fn plan(
                 Err(v) => error("credit_code", v),
                 Ok(r) if !registration_regions.contains(r.region_code.as_str()) => error(
                     "credit_code",
-                    rule(
-                        "unknown_registration_region",
-                        format!("登记管理机关代码 {} 不是现行的行政区划", r.region_code),
-                        format!(
-                            "the registering authority's division {} does not exist",
-                            r.region_code
-                        ),
-                    ),
+                    Violation::Rule(Rule::UnknownRegistrationRegion {
+                        division: r.region_code.to_string(),
+                    }),
                 ),
                 Ok(_) => {}
             }
@@ -298,11 +282,9 @@ pub fn plan(
             {
                 error(
                     "organization_name",
-                    rule(
-                        "name_taken",
-                        format!("已有同名的正常状态社会组织（统一社会信用代码 {holder}）"),
-                        format!("an active organization with credit code {holder} already has this name"),
-                    ),
+                    Violation::Rule(Rule::NameTaken {
+                        holder: holder.to_string(),
+                    }),
                 );
             }
         }
@@ -310,11 +292,9 @@ pub fn plan(
             match names_in_file.get(code.as_str()) {
                 Some((first_name, first_row)) if *first_name != name && !name.is_empty() => error(
                     "organization_name",
-                    rule(
-                        "inconsistent_name",
-                        format!("与第 {first_row} 行同一统一社会信用代码的组织名称不同"),
-                        format!("row {first_row} gives another name for the same credit code"),
-                    ),
+                    Violation::Rule(Rule::InconsistentName {
+                        first_row: *first_row,
+                    }),
                 ),
                 Some(_) => {}
                 None => {
@@ -326,14 +306,9 @@ pub fn plan(
             if org.status != OrgStatus::Active {
                 error(
                     "credit_code",
-                    rule(
-                        "organization_not_active",
-                        format!("该社会组织状态为“{}”，不能新建结对", org.status),
-                        format!(
-                            "the organization is {}: it can start no new pairing",
-                            org.status
-                        ),
-                    ),
+                    Violation::Rule(Rule::OrganizationNotActive {
+                        status: org.status.to_string(),
+                    }),
                 );
             }
         }
@@ -342,11 +317,7 @@ pub fn plan(
             if let Some(first) = seen_pairs.get(&key) {
                 error(
                     county_column,
-                    rule(
-                        "duplicate_row",
-                        format!("与第 {first} 行重复"),
-                        format!("repeats row {first}"),
-                    ),
+                    Violation::Rule(Rule::DuplicateRow { first_row: *first }),
                 );
             } else {
                 seen_pairs.insert(key, row);

@@ -5,6 +5,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 
 use crate::code_enum;
 use crate::pairing::Refusal;
+use crate::rules::Rule;
 use crate::validation::{FieldError, Violation};
 
 code_enum! {
@@ -103,12 +104,7 @@ fn text(field: &str, value: &str, max: usize, errors: &mut Vec<FieldError>) {
 
 fn not_future(field: &str, date: NaiveDate, today: NaiveDate, errors: &mut Vec<FieldError>) {
     if date > today {
-        errors.push(FieldError::rule(
-            field,
-            "in_future",
-            "日期不能晚于今天",
-            "the date cannot be in the future",
-        ));
+        errors.push(FieldError::rule(field, Rule::InFuture));
     }
 }
 
@@ -171,19 +167,12 @@ pub fn end_party_pairing(
     if status == PartyPairingStatus::Ended {
         return Err(Refusal::Conflict(vec![FieldError::rule(
             "status",
-            "already_ended",
-            "该结对共建已结束",
-            "this party pairing has already ended",
+            Rule::AlreadyEnded,
         )]));
     }
     let mut errors = Vec::new();
     if ended_on < signed_on {
-        errors.push(FieldError::rule(
-            "ended_on",
-            "before_signed",
-            "结束日期不能早于签订日期",
-            "the end cannot be before the signing",
-        ));
+        errors.push(FieldError::rule("ended_on", Rule::BeforeSigned));
     }
     not_future("ended_on", ended_on, today, &mut errors);
     done(errors).map(|()| PartyPairingStatus::Ended)
@@ -212,12 +201,7 @@ pub fn check_activity(
     }
     not_future("held_on", held_on, today, &mut errors);
     if held_on < signed_on {
-        errors.push(FieldError::rule(
-            "held_on",
-            "before_signed",
-            "活动日期不能早于结对签订日期",
-            "an activity cannot be held before the pairing was signed",
-        ));
+        errors.push(FieldError::rule("held_on", Rule::BeforeSigned));
     }
     if summary.is_some_and(|s| s.chars().count() > 5000) {
         errors.push(FieldError::new("summary", Violation::TooLong { max: 5000 }));

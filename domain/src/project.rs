@@ -7,6 +7,7 @@ use crate::code_enum;
 use crate::limits::{MAX_AMOUNT_FEN, MAX_PEOPLE};
 use crate::organization::CreditCode;
 use crate::pairing::Refusal;
+use crate::rules::{Record, Rule};
 use crate::validation::{FieldError, Violation};
 
 code_enum! {
@@ -154,12 +155,7 @@ pub fn check_project(
         _ => {}
     }
     if end_on.is_some_and(|end| end < start_on) {
-        errors.push(FieldError::rule(
-            "end_on",
-            "before_start",
-            "结束日期不能早于开始日期",
-            "the end cannot be before the start",
-        ));
+        errors.push(FieldError::rule("end_on", Rule::BeforeStart));
     }
     // Each amount within the documented ceiling, so that no sum over them can wrap.
     for (field, value, max) in [
@@ -178,12 +174,7 @@ pub fn check_project(
         && (0..=MAX_AMOUNT_FEN).contains(&disbursed_fen)
         && committed_fen >= 0
     {
-        errors.push(FieldError::rule(
-            "disbursed_fen",
-            "exceeds_committed",
-            "已到位资金不能超过承诺资金",
-            "the amount disbursed cannot exceed the amount committed",
-        ));
+        errors.push(FieldError::rule("disbursed_fen", Rule::ExceedsCommitted));
     }
     if errors.is_empty() {
         Ok(())
@@ -192,12 +183,16 @@ pub fn check_project(
     }
 }
 
-fn illegal(from: ProjectStatus, action: &str) -> Refusal {
+fn illegal(from: ProjectStatus, action: &'static str) -> Refusal {
     Refusal::Conflict(vec![FieldError::rule(
         "status",
-        "illegal_transition",
-        &format!("项目状态为“{from}”，不能{action}"),
-        &format!("a project that is {from} cannot be {action}"),
+        Rule::IllegalTransition {
+            record: Record::Project,
+            from_zh: from.as_str(),
+            from_en: from.as_str(),
+            action_zh: action,
+            action_en: action,
+        },
     )])
 }
 
@@ -224,9 +219,7 @@ pub fn complete(
         ProjectStatus::InProgress if end_on.is_none() => {
             Err(Refusal::Invalid(vec![FieldError::rule(
                 "end_on",
-                "required_to_complete",
-                "完成项目须有结束日期",
-                "a project needs its end date to be completed",
+                Rule::RequiredToComplete,
             )]))
         }
         ProjectStatus::InProgress => Ok(ProjectStatus::Completed),
@@ -286,19 +279,12 @@ pub fn end_village_pairing(
     if status == VillagePairingStatus::Ended {
         return Err(Refusal::Conflict(vec![FieldError::rule(
             "status",
-            "already_ended",
-            "该村结对已结束",
-            "this village pairing has already ended",
+            Rule::AlreadyEnded,
         )]));
     }
     let mut errors = Vec::new();
     if ended_on < started_on {
-        errors.push(FieldError::rule(
-            "ended_on",
-            "before_start",
-            "结束日期不能早于开始日期",
-            "the end cannot be before the start",
-        ));
+        errors.push(FieldError::rule("ended_on", Rule::BeforeStart));
     }
     match reason.trim().chars().count() {
         0 => errors.push(FieldError::new("reason", Violation::Required)),

@@ -258,22 +258,11 @@ impl RegionPatch {
         &self,
         region: &Region,
     ) -> Result<(Region, crate::change::Changes), Vec<crate::validation::FieldError>> {
+        use crate::rules::{Inapplicable, Rule};
         use crate::validation::FieldError;
         let mut errors = Vec::new();
         let not_for_level = |field: &str, level: RegionLevel| {
-            FieldError::rule(
-                field,
-                "not_applicable",
-                &format!(
-                    "只有{}才能设置此项",
-                    if level == RegionLevel::County {
-                        "县级行政区划"
-                    } else {
-                        "村（社区）"
-                    }
-                ),
-                &format!("only a region of level {level} has this field"),
-            )
+            FieldError::rule(field, Rule::NotApplicable(Inapplicable::RegionLevel(level)))
         };
         if region.level != RegionLevel::County {
             if self.key_county.is_some() {

@@ -4,6 +4,7 @@
 use chrono::{DateTime, NaiveDate, Utc};
 
 use crate::code_enum;
+use crate::rules::Rule;
 use crate::validation::{FieldError, Violation};
 
 code_enum! {
@@ -96,9 +97,7 @@ pub fn check_cases_submitted(
         None => Ok(()),
         Some(i) => Err(FieldError::rule(
             format!("sections.cases_submitted[{i}]"),
-            "not_the_organizations",
-            "不是本组织的典型案例",
-            "not a typical case of this organization",
+            Rule::NotTheOrganizations,
         )),
     }
 }

@@ -4,6 +4,7 @@
 use chrono::{DateTime, NaiveDate, Utc};
 
 use crate::code_enum;
+use crate::rules::{PersonalDataKind, Rule};
 use crate::validation::{FieldError, Violation};
 
 code_enum! {
@@ -100,22 +101,11 @@ pub fn check_case_texts(title: &str, summary: &str, body: &str) -> Result<(), Ve
             _ => {}
         }
         if let Some(kind) = personal_data_in(value) {
-            let (zh, en) = match kind {
-                "id_number" => (
-                    "含有疑似身份证号码",
-                    "contains what looks like a resident ID number",
-                ),
-                _ => (
-                    "含有疑似手机号码",
-                    "contains what looks like a mobile phone number",
-                ),
+            let kind = match kind {
+                "id_number" => PersonalDataKind::IdNumber,
+                _ => PersonalDataKind::Mobile,
             };
-            errors.push(FieldError::rule(
-                field,
-                "personal_data",
-                &format!("{zh}：公开的典型案例不得含有个人信息"),
-                &format!("{en}: a published case must carry no personal data"),
-            ));
+            errors.push(FieldError::rule(field, Rule::PersonalData { kind }));
         }
     }
     if errors.is_empty() {

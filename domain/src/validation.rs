@@ -1,6 +1,7 @@
 //! Field-level validation failures, with messages in both languages. Every parser
 //! and rule in the domain reports what is wrong with which field through these.
 
+use crate::rules::Rule;
 use crate::Lang;
 
 /// What is wrong with one value. The variant name in snake_case is the stable
@@ -25,15 +26,25 @@ pub enum Violation {
     Forbidden,
     /// The value is already taken by another record.
     Taken,
-    /// A rule of the programme, with its own code and messages.
-    Rule {
-        code: &'static str,
-        zh: String,
-        en: String,
-    },
+    /// A rule of the programme, from the catalogue (`crate::rules`).
+    Rule(Rule),
 }
 
 impl Violation {
+    /// The codes of the generic violations (every variant but `Rule`), beside which
+    /// a field error carries one of `Rule::codes()`.
+    pub const GENERIC_CODES: [&'static str; 9] = [
+        "required",
+        "invalid_format",
+        "not_allowed",
+        "out_of_range",
+        "unknown_field",
+        "too_short",
+        "too_long",
+        "forbidden",
+        "taken",
+    ];
+
     /// The stable machine code of this violation.
     pub fn code(&self) -> &'static str {
         match self {
@@ -46,7 +57,7 @@ impl Violation {
             Violation::TooLong { .. } => "too_long",
             Violation::Forbidden => "forbidden",
             Violation::Taken => "taken",
-            Violation::Rule { code, .. } => code,
+            Violation::Rule(rule) => rule.code(),
         }
     }
 
@@ -83,8 +94,7 @@ impl Violation {
             (Violation::Forbidden, Lang::En) => "you may not set this field".to_owned(),
             (Violation::Taken, Lang::Zh) => "该值已被使用".to_owned(),
             (Violation::Taken, Lang::En) => "this value is already taken".to_owned(),
-            (Violation::Rule { zh, .. }, Lang::Zh) => zh.clone(),
-            (Violation::Rule { en, .. }, Lang::En) => en.clone(),
+            (Violation::Rule(rule), lang) => rule.message(lang),
         }
     }
 }
@@ -112,6 +122,20 @@ fn zh_expected(expected: &str) -> &str {
         "an e-mail address such as liaison@example.gov.cn" => {
             "电子邮箱地址（如 liaison@example.gov.cn）"
         }
+        // The JSON words a body's wrong type is named in.
+        "an object" => "JSON 对象",
+        "an array" => "JSON 数组",
+        "an integer" => "整数",
+        "a number" => "数字",
+        "a boolean (true or false)" => "布尔值（true 或 false）",
+        "a date and time (RFC 3339, such as 2024-01-01T00:00:00Z)" => {
+            "时间（RFC 3339，如 2024-01-01T00:00:00Z）"
+        }
+        "a date (YYYY-MM-DD)" => "日期（YYYY-MM-DD）",
+        "a UUID" => "UUID",
+        "a string" => "字符串",
+        "one of the allowed values" => "可选值之一",
+        "a valid value" => "有效的值",
         other => other,
     }
 }
@@ -132,15 +156,8 @@ impl FieldError {
     }
 
     /// A rule of the programme broken by `field`.
-    pub fn rule(field: impl Into<String>, code: &'static str, zh: &str, en: &str) -> Self {
-        FieldError::new(
-            field,
-            Violation::Rule {
-                code,
-                zh: zh.to_owned(),
-                en: en.to_owned(),
-            },
-        )
+    pub fn rule(field: impl Into<String>, rule: Rule) -> Self {
+        FieldError::new(field, Violation::Rule(rule))
     }
 }
 

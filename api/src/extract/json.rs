@@ -11,7 +11,7 @@ use actix_web::dev::Payload;
 use actix_web::http::header;
 use actix_web::{FromRequest, HttpRequest};
 use domain::limits::{ERRORS_LISTED_MAX, JSON_DEPTH_MAX};
-use domain::{FieldError, Violation};
+use domain::{FieldError, Rule, Violation};
 use serde::de::{self, DeserializeOwned, Expected, IntoDeserializer, Unexpected, Visitor};
 use serde_json::Value;
 use validator::{Validate, ValidationError, ValidationErrors, ValidationErrorsKind};
@@ -189,35 +189,19 @@ where
 /// Text holding U+0000, which PostgreSQL cannot store (and SQLite would store
 /// differently): refused alike on both, in bodies and query strings.
 pub fn invalid_character() -> Violation {
-    Violation::Rule {
-        code: "invalid_character",
-        zh: "不能包含空字符（U+0000）".to_owned(),
-        en: "must not contain the NUL character (U+0000)".to_owned(),
-    }
+    Violation::Rule(Rule::InvalidCharacter)
 }
 
 fn too_deep(max: usize) -> Violation {
-    Violation::Rule {
-        code: "too_deep",
-        zh: format!("嵌套不能超过 {max} 层"),
-        en: format!("must not be nested more than {max} levels deep"),
-    }
+    Violation::Rule(Rule::TooDeep { max })
 }
 
 fn too_many_items(max: usize) -> Violation {
-    Violation::Rule {
-        code: "too_many_items",
-        zh: format!("最多 {max} 项"),
-        en: format!("must have at most {max} items"),
-    }
+    Violation::Rule(Rule::TooManyItems { max })
 }
 
 fn too_few_items(min: usize) -> Violation {
-    Violation::Rule {
-        code: "too_few_items",
-        zh: format!("至少 {min} 项"),
-        en: format!("must have at least {min} items"),
-    }
+    Violation::Rule(Rule::TooFewItems { min })
 }
 
 /// True when arrays and objects nest deeper than `max` (`{}` is one level). Brackets
@@ -518,14 +502,7 @@ fn json_field_error(path: &str, message: &str) -> FieldError {
         } else {
             format!("{path}.{name}")
         };
-        return FieldError::new(
-            field,
-            Violation::Rule {
-                code: "duplicate_field",
-                zh: "同一字段出现了多次".to_owned(),
-                en: "this field appears more than once".to_owned(),
-            },
-        );
+        return FieldError::new(field, Violation::Rule(Rule::DuplicateField));
     }
     if let Some(name) = name_in("missing field `") {
         let field = if whole {
@@ -572,11 +549,8 @@ fn json_violation(message: &str) -> Violation {
             return Violation::OutOfRange { min, max };
         }
     }
-    let (zh, en) = json_words(expected);
-    Violation::Rule {
-        code: "invalid_format",
-        zh: format!("格式不正确，应为{zh}"),
-        en: format!("invalid format, expected {en}"),
+    Violation::InvalidFormat {
+        expected: json_words(expected).to_owned(),
     }
 }
 
@@ -597,7 +571,7 @@ fn integer_range(rust_type: &str) -> Option<(i64, i64)> {
 }
 
 /// serde's (or a type's) description of what it expected → (zh, en) JSON words.
-fn json_words(expected: &str) -> (&'static str, &'static str) {
+fn json_words(expected: &str) -> &'static str {
     const INTEGERS: [&str; 12] = [
         "u8", "u16", "u32", "u64", "u128", "usize", "i8", "i16", "i32", "i64", "i128", "isize",
     ];
@@ -609,7 +583,7 @@ fn json_words(expected: &str) -> (&'static str, &'static str) {
         "an object",
         "fewer elements in map",
     ]) {
-        ("JSON 对象", "an object")
+        "an object"
     } else if starts(&[
         "a sequence",
         "an array",
@@ -617,22 +591,19 @@ fn json_words(expected: &str) -> (&'static str, &'static str) {
         "tuple",
         "fewer elements in array",
     ]) {
-        ("JSON 数组", "an array")
+        "an array"
     } else if INTEGERS.contains(&expected) || starts(&["an integer", "a whole number"]) {
-        ("整数", "an integer")
+        "an integer"
     } else if starts(&["f32", "f64", "a number"]) {
-        ("数字", "a number")
+        "a number"
     } else if starts(&["a boolean"]) {
-        ("布尔值（true 或 false）", "a boolean (true or false)")
+        "a boolean (true or false)"
     } else if expected.contains("date and time") || expected.contains("timestamp") {
-        (
-            "时间（RFC 3339，如 2024-01-01T00:00:00Z）",
-            "a date and time (RFC 3339, such as 2024-01-01T00:00:00Z)",
-        )
+        "a date and time (RFC 3339, such as 2024-01-01T00:00:00Z)"
     } else if expected.contains("date") {
-        ("日期（YYYY-MM-DD）", "a date (YYYY-MM-DD)")
+        "a date (YYYY-MM-DD)"
     } else if expected.contains("UUID") || expected.contains("uuid") {
-        ("UUID", "a UUID")
+        "a UUID"
     } else if starts(&[
         "a string",
         "a borrowed string",
@@ -641,13 +612,13 @@ fn json_words(expected: &str) -> (&'static str, &'static str) {
         "variant identifier",
         "field identifier",
     ]) {
-        ("字符串", "a string")
+        "a string"
     } else if expected == "unit" {
-        ("null", "null")
+        "null"
     } else if starts(&["enum "]) {
-        ("可选值之一", "one of the allowed values")
+        "one of the allowed values"
     } else {
-        ("有效的值", "a valid value")
+        "a valid value"
     }
 }
 

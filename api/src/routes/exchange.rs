@@ -9,6 +9,7 @@ use domain::organization::{OrgStatus, Organization};
 use domain::pairing::{self, Pairing, PairingStatus};
 use domain::pairing_import::{self, CountyRef, OrganizationRef, RowAction};
 use domain::policy::{authorize, Action, Resource};
+use domain::Rule;
 use domain::{FieldError, RegionLevel};
 use futures_util::StreamExt;
 use persistence::households::{self as household_store, HouseholdRow};
@@ -140,9 +141,7 @@ async fn read_sheet(
     if table.blank {
         return Err(ApiError::Validation(vec![FieldError::rule(
             "body",
-            "empty_file",
-            "文件是空的",
-            "the file is empty",
+            Rule::EmptyFile,
         )]));
     }
     Ok((table.header, table.rows))

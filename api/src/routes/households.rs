@@ -11,6 +11,7 @@ use domain::household::{
 };
 use domain::identity::{Role, Scope};
 use domain::policy::{authorize, Action, Resource};
+use domain::Rule;
 use domain::{Changes, FieldError, RegionCode, Violation};
 use persistence::households::{self as store, HouseholdFilter, HouseholdRow, HouseholdSort};
 use persistence::journal::{self, Entry, Written};
@@ -218,9 +219,7 @@ fn check_id_number_free(
     if store::household_with_id_number(conn, &indexes, except)?.is_some() {
         return Err(ApiError::Conflict(vec![FieldError::rule(
             "id_number",
-            "duplicate_id_number",
-            "已有户主为此身份证号的监测户",
-            "a household with this ID number is already registered",
+            Rule::DuplicateIdNumber,
         )]));
     }
     Ok(())

@@ -10,6 +10,7 @@ use domain::identity::Department;
 use domain::liaison::{Email, Liaison};
 use domain::organization::Phone;
 use domain::policy::{authorize, Action, Resource};
+use domain::Rule;
 use domain::{Changes, FieldError, RegionCode, RegionLevel, Violation};
 use persistence::journal::{self, Entry, Written};
 use persistence::liaisons::{self as store, LiaisonFilter, LiaisonSort};
@@ -144,16 +145,10 @@ fn liaison_region(
         Some(r) if matches!(r.level, RegionLevel::Prefecture | RegionLevel::County) => {
             Ok((r.code, r.level, r.name))
         }
-        Some(_) => Err(invalid(Violation::Rule {
-            code: "wrong_level",
-            zh: "联络员由州（市）或县（市、区）确定".to_owned(),
-            en: "liaisons are named by prefectures and counties".to_owned(),
-        })),
-        None => Err(invalid(Violation::Rule {
-            code: "unknown_region",
-            zh: "没有这个行政区划代码".to_owned(),
-            en: "no region has this code".to_owned(),
-        })),
+        Some(_) => Err(invalid(Violation::Rule(Rule::WrongLevel {
+            allowed: vec![RegionLevel::Prefecture, RegionLevel::County],
+        }))),
+        None => Err(invalid(Violation::Rule(Rule::UnknownRegion))),
     }
 }
 
@@ -478,9 +473,9 @@ pub async fn update_liaison(
                         {
                             return Err(ApiError::Conflict(vec![FieldError::rule(
                                 "active",
-                                "another_active",
-                                &format!("该地区此部门已有在任联络员（{}）", other.name),
-                                "another liaison of this region and department is active",
+                                Rule::AnotherActive {
+                                    name: other.name.clone(),
+                                },
                             )]));
                         }
                     }

@@ -7,6 +7,7 @@ use domain::organization::{
     CreditCode, EvaluationGrade, OrgLevel, OrgStatus, OrgType, Organization, Phone, Sector,
 };
 use domain::policy::{authorize, Action, Resource};
+use domain::Rule;
 use domain::{Actor, Changes, FieldError, RegionCode, RegionLevel, Violation};
 use persistence::journal::{self, Entry, Written};
 use persistence::organizations::{self as store, OrganizationFilter, OrganizationSort};
@@ -244,16 +245,14 @@ fn registration_region(conn: &mut DbConnection, raw: &str) -> Result<RegionCode,
     let region = persistence::regions::find_region(conn, &code)?;
     match region.map(|r| r.level) {
         Some(RegionLevel::Province | RegionLevel::Prefecture | RegionLevel::County) => Ok(code),
-        Some(_) => Err(invalid(Violation::Rule {
-            code: "wrong_level",
-            zh: "登记机关所在地须为省、州（市）或县（市、区）".to_owned(),
-            en: "registration is with the province, a prefecture or a county".to_owned(),
-        })),
-        None => Err(invalid(Violation::Rule {
-            code: "unknown_region",
-            zh: "没有这个行政区划代码".to_owned(),
-            en: "no region has this code".to_owned(),
-        })),
+        Some(_) => Err(invalid(Violation::Rule(Rule::WrongLevel {
+            allowed: vec![
+                RegionLevel::Province,
+                RegionLevel::Prefecture,
+                RegionLevel::County,
+            ],
+        }))),
+        None => Err(invalid(Violation::Rule(Rule::UnknownRegion))),
     }
 }
 
@@ -269,12 +268,7 @@ fn check_unique(
         errors.push(FieldError::new("credit_code", Violation::Taken));
     }
     if o.status == OrgStatus::Active && store::active_name_taken(conn, &o.name, except)? {
-        errors.push(FieldError::rule(
-            "name",
-            "taken",
-            "已有同名的正常状态社会组织",
-            "an active organization already has this name",
-        ));
+        errors.push(FieldError::rule("name", Rule::Taken));
     }
     if errors.is_empty() {
         Ok(())

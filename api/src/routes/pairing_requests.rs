@@ -6,6 +6,7 @@ use actix_web::{get, post, web, HttpRequest, HttpResponse};
 use chrono::{DateTime, Utc};
 use domain::pairing::{self, PairingRequest, RequestKind, RequestStatus};
 use domain::policy::{authorize, Action, Resource};
+use domain::Rule;
 use domain::{Changes, FieldError, RegionCode, Violation};
 use persistence::journal::{self, Entry, Written};
 use persistence::pairings::{self as store, RequestFilter, RequestSort};
@@ -240,9 +241,7 @@ pub async fn create_pairing_request(
                 if persistence::organizations::find_organization(conn, organization_id)?.is_none() {
                     return Err(ApiError::Validation(vec![FieldError::rule(
                         "organization_id",
-                        "unknown_organization",
-                        "没有这个社会组织",
-                        "no organization has this id",
+                        Rule::UnknownOrganization,
                     )]));
                 }
                 if let Some(from) = body.from_pairing_id {
@@ -251,9 +250,7 @@ pub async fn create_pairing_request(
                     if open.is_none() {
                         return Err(ApiError::Validation(vec![FieldError::rule(
                             "from_pairing_id",
-                            "unknown_pairing",
-                            "该组织没有这个未终止的结对",
-                            "the organization has no open pairing with this id",
+                            Rule::UnknownPairing,
                         )]));
                     }
                 }
@@ -370,9 +367,7 @@ async fn decide(
                             .ok_or_else(|| {
                                 ApiError::Conflict(vec![FieldError::rule(
                                     "from_pairing_id",
-                                    "pairing_not_open",
-                                    "要调整的结对已终止或不存在",
-                                    "the pairing to move is terminated or gone",
+                                    Rule::PairingNotOpen,
                                 )])
                             })?;
                         let reason = format!("调整结对（{}）", current.document_no);

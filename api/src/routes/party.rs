@@ -10,6 +10,7 @@ use domain::party::{
     self, Activity, ActivityKind, PartyOrgKind, PartyOrganization, PartyPairing, PartyPairingStatus,
 };
 use domain::policy::{authorize, Action, Resource};
+use domain::Rule;
 use domain::{Changes, FieldError, PageRequest, RegionCode};
 use persistence::journal::{self, Entry, Written};
 use persistence::party::{self as store, PartyPairingFilter, PartyPairingSort};
@@ -307,9 +308,7 @@ pub async fn create_party_organization(
                         .ok_or_else(|| {
                             ApiError::Validation(vec![FieldError::rule(
                                 "organization_id",
-                                "unknown_organization",
-                                "没有这个社会组织",
-                                "no organization has this id",
+                                Rule::UnknownOrganization,
                             )])
                         })?;
                 let now = persistence::now();
@@ -525,9 +524,7 @@ pub async fn create_party_pairing(
                     .ok_or_else(|| {
                     ApiError::Validation(vec![FieldError::rule(
                         "party_organization_id",
-                        "unknown_party_organization",
-                        "没有这个党组织",
-                        "no party organization has this id",
+                        Rule::UnknownPartyOrganization,
                     )])
                 })?;
                 let village_code = village(conn, &body.village_code)?;
@@ -545,9 +542,7 @@ pub async fn create_party_pairing(
                 if store::active_party_pairing_exists(conn, party_org.id, &village_code)? {
                     return Err(ApiError::Conflict(vec![FieldError::rule(
                         "village_code",
-                        "already_paired",
-                        "该党组织已与此村结对共建",
-                        "this party organization is already paired with the village",
+                        Rule::AlreadyPaired,
                     )]));
                 }
                 let now = persistence::now();
@@ -763,9 +758,7 @@ pub async fn create_party_activity(
                 if pairing.status != PartyPairingStatus::Active {
                     return Err(ApiError::Conflict(vec![FieldError::rule(
                         "status",
-                        "ended",
-                        "该结对共建已结束，不能再登记活动",
-                        "this party pairing has ended",
+                        Rule::Ended,
                     )]));
                 }
                 party::check_activity(

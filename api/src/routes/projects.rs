@@ -6,6 +6,7 @@ use actix_web::{get, patch, post, web, HttpRequest, HttpResponse};
 use chrono::{DateTime, NaiveDate, Utc};
 use domain::policy::{authorize, Action, Resource};
 use domain::project::{self, Dimension, Enterprise, Project, ProjectCategory, ProjectStatus};
+use domain::Rule;
 use domain::{Actor, Changes, FieldError, KeyCountyFilter, RegionCode, RegionLevel, Violation};
 use persistence::journal::{self, Entry, Written};
 use persistence::projects::{self as store, ProjectFilter, ProjectSort};
@@ -236,21 +237,13 @@ fn village_in(
     let region = persistence::regions::find_region(conn, &code)?;
     match region {
         Some(r) if r.level == RegionLevel::Village && r.code.is_within(county) => Ok(code),
-        Some(r) if r.level == RegionLevel::Village => Err(invalid(Violation::Rule {
-            code: "outside_county",
-            zh: format!("该村不在 {county} 县（市、区）内"),
-            en: format!("the village is not in county {county}"),
-        })),
-        Some(_) => Err(invalid(Violation::Rule {
-            code: "not_a_village",
-            zh: "须为村（社区）的代码".to_owned(),
-            en: "must be the code of a village".to_owned(),
-        })),
-        None => Err(invalid(Violation::Rule {
-            code: "unknown_region",
-            zh: "没有这个行政区划代码".to_owned(),
-            en: "no region has this code".to_owned(),
-        })),
+        Some(r) if r.level == RegionLevel::Village => {
+            Err(invalid(Violation::Rule(Rule::OutsideCounty {
+                county: county.to_string(),
+            })))
+        }
+        Some(_) => Err(invalid(Violation::Rule(Rule::NotAVillage))),
+        None => Err(invalid(Violation::Rule(Rule::UnknownRegion))),
     }
 }
 
@@ -813,9 +806,7 @@ pub async fn update_project(
             if next.status == ProjectStatus::Completed && next.end_on.is_none() {
                 return Err(ApiError::Validation(vec![FieldError::rule(
                     "end_on",
-                    "required_to_complete",
-                    "已完成的项目须有结束日期",
-                    "a completed project needs its end date",
+                    Rule::RequiredToComplete,
                 )]));
             }
             Ok(next)

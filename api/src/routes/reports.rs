@@ -7,6 +7,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use domain::identity::{Role, Scope};
 use domain::organization::{OrgLevel, OrgStatus};
 use domain::report::{self, Period, Report, ReportKind, ReportStatus};
+use domain::{rules::Inapplicable, Rule};
 use domain::{Actor, Changes, FieldError, PageRequest, RegionCode, RegionLevel, Violation};
 use persistence::journal::{self, Entry, Written};
 use persistence::reports::{self as store, ReportFilter};
@@ -86,9 +87,7 @@ impl Sections {
             if present {
                 errors.push(FieldError::rule(
                     format!("sections.{field}"),
-                    "not_applicable",
-                    "此类报告没有这一部分",
-                    "this kind of report has no such section",
+                    Rule::NotApplicable(Inapplicable::ReportSection),
                 ));
             }
         }
@@ -234,42 +233,23 @@ fn check_cases(
 /// The subject exists and may report: a prefecture (semiannual); an organization of
 /// level `provincial` (annual).
 fn check_subject(conn: &mut DbConnection, kind: ReportKind, subject: &str) -> Result<(), ApiError> {
-    let invalid = |code: &'static str, zh: &str, en: &str| {
-        ApiError::Validation(vec![FieldError::rule("subject", code, zh, en)])
-    };
+    let invalid = |rule: Rule| ApiError::Validation(vec![FieldError::rule("subject", rule)]);
     match kind {
         ReportKind::Semiannual => {
             let code = RegionCode::parse(subject)
                 .map_err(|v| ApiError::Validation(vec![FieldError::new("subject", v)]))?;
             match persistence::regions::find_region(conn, &code)? {
                 Some(r) if r.level == RegionLevel::Prefecture => Ok(()),
-                _ => Err(invalid(
-                    "not_a_prefecture",
-                    "半年报告由州（市）报送",
-                    "half-year reports are a prefecture's",
-                )),
+                _ => Err(invalid(Rule::NotAPrefecture)),
             }
         }
         ReportKind::Annual => {
-            let id = uuid::Uuid::parse_str(subject).map_err(|_| {
-                invalid(
-                    "unknown_organization",
-                    "没有这个社会组织",
-                    "no organization has this id",
-                )
-            })?;
+            let id =
+                uuid::Uuid::parse_str(subject).map_err(|_| invalid(Rule::UnknownOrganization))?;
             match persistence::organizations::find_organization(conn, id)? {
                 Some(o) if o.level == OrgLevel::Provincial => Ok(()),
-                Some(_) => Err(invalid(
-                    "not_provincial",
-                    "年度报告由全省性社会组织报送",
-                    "annual reports are province-level organizations'",
-                )),
-                None => Err(invalid(
-                    "unknown_organization",
-                    "没有这个社会组织",
-                    "no organization has this id",
-                )),
+                Some(_) => Err(invalid(Rule::NotProvincial)),
+                None => Err(invalid(Rule::UnknownOrganization)),
             }
         }
     }
@@ -390,9 +370,7 @@ pub async fn create_report(
                 if store::report_exists(conn, body.kind, &subject, &period.code())? {
                     return Err(ApiError::Conflict(vec![FieldError::rule(
                         "period",
-                        "already_reported",
-                        "该期报告已存在",
-                        "this report exists already",
+                        Rule::AlreadyReported,
                     )]));
                 }
                 let now = persistence::now();
@@ -495,9 +473,7 @@ where
                 if current.status == ReportStatus::Submitted {
                     return Err(ApiError::Conflict(vec![FieldError::rule(
                         "status",
-                        "submitted",
-                        "报告已报送，不能再修改",
-                        "a submitted report is read-only",
+                        Rule::Submitted,
                     )]));
                 }
                 let (mut next, action) = change(conn, &current)?;

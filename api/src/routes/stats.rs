@@ -17,6 +17,7 @@ use domain::pairing::PairingStatus;
 use domain::project::ProjectCategory;
 use domain::report::{self, ReportKind};
 use domain::stats::{Figures, ReportFigures, Tally};
+use domain::Rule;
 use domain::{Changes, FieldError, KeyCounty, KeyCountyFilter, RegionCode, RegionLevel, Violation};
 use persistence::journal::{self, Entry, Written};
 use persistence::stats::{self as store, Year};
@@ -485,9 +486,7 @@ fn read_table_query(req: &HttpRequest, today: NaiveDate) -> Result<TableRequest,
         if p.as_str().len() != 4 {
             return Err(ApiError::Validation(vec![FieldError::rule(
                 "prefecture",
-                "not_a_prefecture",
-                "须为州（市）的 4 位代码",
-                "must be the 4-digit code of a prefecture",
+                Rule::NotAPrefecture,
             )]));
         }
     }

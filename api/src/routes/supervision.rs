@@ -7,6 +7,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use domain::organization::OrgStatus;
 use domain::policy::{authorize, Action, Resource};
 use domain::supervision::{self, Case, CaseStatus, SupervisionKind, SupervisionRecord};
+use domain::{rules::Inapplicable, Rule};
 use domain::{Changes, FieldError, PageRequest, Violation};
 use persistence::journal::{self, Entry, Written};
 use persistence::supervision as store;
@@ -196,9 +197,7 @@ pub async fn create_case(
                 if persistence::organizations::find_organization(conn, organization_id)?.is_none() {
                     return Err(ApiError::Validation(vec![FieldError::rule(
                         "organization_id",
-                        "unknown_organization",
-                        "没有这个社会组织",
-                        "no organization has this id",
+                        Rule::UnknownOrganization,
                     )]));
                 }
                 if let Some(project) = body.project_id {
@@ -207,9 +206,7 @@ pub async fn create_case(
                     if !mine {
                         return Err(ApiError::Validation(vec![FieldError::rule(
                             "project_id",
-                            "not_the_organizations",
-                            "该项目不属于此社会组织",
-                            "the project is not the organization's",
+                            Rule::NotTheOrganizations,
                         )]));
                     }
                 }
@@ -349,9 +346,7 @@ pub async fn publish_case(
                 if current.status == CaseStatus::Published {
                     return Err(ApiError::Conflict(vec![FieldError::rule(
                         "status",
-                        "already_published",
-                        "该案例已发布",
-                        "this case is already published",
+                        Rule::AlreadyPublished,
                     )]));
                 }
                 supervision::check_case_texts(&current.title, &current.summary, &current.body)
@@ -519,19 +514,12 @@ pub async fn create_supervision_record(
         }
     }
     if body.decided_on > state.clock.today() {
-        errors.push(FieldError::rule(
-            "decided_on",
-            "in_future",
-            "日期不能晚于今天",
-            "the date cannot be in the future",
-        ));
+        errors.push(FieldError::rule("decided_on", Rule::InFuture));
     }
     if body.suspend && body.kind != SupervisionKind::Violation {
         errors.push(FieldError::rule(
             "suspend",
-            "not_applicable",
-            "只有查处可以暂停社会组织",
-            "only a violation can suspend an organization",
+            Rule::NotApplicable(Inapplicable::Suspension),
         ));
     }
     if !errors.is_empty() {
@@ -546,9 +534,7 @@ pub async fn create_supervision_record(
                         .ok_or_else(|| {
                             ApiError::Validation(vec![FieldError::rule(
                                 "organization_id",
-                                "unknown_organization",
-                                "没有这个社会组织",
-                                "no organization has this id",
+                                Rule::UnknownOrganization,
                             )])
                         })?;
                 let now = persistence::now();

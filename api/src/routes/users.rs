@@ -4,6 +4,7 @@ use actix_web::http::header;
 use actix_web::{get, patch, post, web, HttpRequest, HttpResponse};
 use domain::identity::{check_password, Department, Role, Username};
 use domain::policy::{authorize, Action, Resource};
+use domain::Rule;
 use domain::{Changes, FieldError, RegionCode, Violation};
 use persistence::journal::{self, Entry, Written};
 use persistence::users::{self as store, UserFilter, UserSort};
@@ -324,7 +325,8 @@ pub async fn update_user(
                     None => current.region_code.as_ref().map(|c| c.to_string()),
                 };
                 let organization = patch.organization_id.unwrap_or(current.organization_id);
-                let (region_code, _) = accounts::resolve_scope(conn, next.role, region.as_deref(), organization)?;
+                let (region_code, _) =
+                    accounts::resolve_scope(conn, next.role, region.as_deref(), organization)?;
                 next.region_code = region_code;
                 next.organization_id = organization;
 
@@ -333,9 +335,7 @@ pub async fn update_user(
                 if was_admin && !stays_admin && store::other_active_admins(conn, id)? == 0 {
                     return Err(ApiError::Conflict(vec![FieldError::rule(
                         if next.active { "role" } else { "active" },
-                        "last_admin",
-                        "这是唯一启用的省级管理员账号，不能停用或改变其角色",
-                        "this is the only active province admin: it cannot be deactivated or given another role",
+                        Rule::LastAdmin,
                     )]));
                 }
                 let mut changes = Changes::new();
@@ -346,7 +346,11 @@ pub async fn update_user(
                     &current.region_code.as_ref().map(|c| c.to_string()),
                     &next.region_code.as_ref().map(|c| c.to_string()),
                 );
-                changes.compare("organization_id", &current.organization_id, &next.organization_id);
+                changes.compare(
+                    "organization_id",
+                    &current.organization_id,
+                    &next.organization_id,
+                );
                 changes.compare("department", &current.department, &next.department);
                 changes.compare("active", &current.active, &next.active);
                 if changes.is_empty() {
@@ -435,9 +439,7 @@ pub async fn set_user_password(
         if !auth::verify_password_blocking(old, Some(current_hash)).await? {
             return Err(ApiError::Validation(vec![FieldError::rule(
                 "old_password",
-                "incorrect",
-                "原密码不正确",
-                "the old password is wrong",
+                Rule::Incorrect,
             )]));
         }
     }

@@ -9,6 +9,7 @@ use actix_web::{get, post, web, HttpRequest, HttpResponse};
 use chrono::{DateTime, NaiveDate, Utc};
 use domain::policy::{authorize, Action, Resource};
 use domain::project::{self, Enterprise, ProjectCategory, VillagePairing, VillagePairingStatus};
+use domain::Rule;
 use domain::{Changes, FieldError, RegionCode, VillageTag, Violation};
 use persistence::journal::{self, Entry, Written};
 use persistence::projects::{self as store, VillagePairingFilter, VillagePairingSort};
@@ -254,9 +255,7 @@ pub async fn create_village_pairing(
     if started_on > state.clock.today() {
         return Err(ApiError::Validation(vec![FieldError::rule(
             "started_on",
-            "in_future",
-            "开始日期不能晚于今天",
-            "a village pairing cannot start in the future",
+            Rule::InFuture,
         )]));
     }
     let note = body
@@ -308,9 +307,7 @@ pub async fn create_village_pairing(
                 )? {
                     return Err(ApiError::Conflict(vec![FieldError::rule(
                         "village_code",
-                        "already_helping",
-                        "该社会组织（及会员企业）已在帮扶此村",
-                        "the organization (with this member enterprise) already helps this village",
+                        Rule::AlreadyHelping,
                     )]));
                 }
                 let now = persistence::now();
@@ -434,9 +431,7 @@ pub async fn end_village_pairing(
     if ended_on > state.clock.today() {
         return Err(ApiError::Validation(vec![FieldError::rule(
             "ended_on",
-            "in_future",
-            "结束日期不能晚于今天",
-            "a village pairing cannot end in the future",
+            Rule::InFuture,
         )]));
     }
     let actor = auth.actor.clone();

@@ -9,6 +9,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use domain::household::{self, Assistance, AssistanceKind, Wish, WishStatus};
 use domain::identity::{Actor, Role, Scope};
 use domain::policy::{authorize, Action, Resource};
+use domain::Rule;
 use domain::{Changes, FieldError, RegionCode};
 use persistence::households::{self as store, WishFilter, WishRecord, WishSort};
 use persistence::journal::{self, Entry, Written};
@@ -378,9 +379,7 @@ async fn change_wish(
                 if !store::update_wish(conn, &next, current.wish.version)? {
                     return Err(ApiError::Conflict(vec![FieldError::rule(
                         "status",
-                        "changed_concurrently",
-                        "该心愿刚被他人修改，请刷新后重试",
-                        "the wish was changed by someone else just now: reload and retry",
+                        Rule::ChangedConcurrently,
                     )]));
                 }
                 let mut changes = Changes::new();

@@ -1,6 +1,7 @@
 //! What an organization may start: it is active, and paired with the county.
 
 use domain::organization::OrgStatus;
+use domain::Rule;
 use domain::{FieldError, RegionCode};
 use persistence::DbConnection;
 
@@ -16,23 +17,15 @@ pub fn check_organization_active(
         .ok_or_else(|| {
             ApiError::Validation(vec![FieldError::rule(
                 "organization_id",
-                "unknown_organization",
-                "没有这个社会组织",
-                "no organization has this id",
+                Rule::UnknownOrganization,
             )])
         })?;
     if organization.status != OrgStatus::Active {
         return Err(ApiError::Conflict(vec![FieldError::rule(
             "organization_id",
-            "organization_not_active",
-            &format!(
-                "该社会组织状态为“{}”，不能开展新的帮扶",
-                organization.status
-            ),
-            &format!(
-                "the organization is {}: it can start nothing new",
-                organization.status
-            ),
+            Rule::OrganizationNotActive {
+                status: organization.status.to_string(),
+            },
         )]));
     }
     Ok(())
@@ -49,9 +42,7 @@ pub fn check_can_start(
     if !persistence::pairings::open_pairing_exists(conn, organization_id, county)? {
         return Err(ApiError::Conflict(vec![FieldError::rule(
             "county_code",
-            "not_paired",
-            "该社会组织与此县没有（未终止的）结对，不能在此开展帮扶",
-            "the organization has no pairing (not terminated) with this county",
+            Rule::NotPaired,
         )]));
     }
     Ok(())

@@ -5,6 +5,7 @@
 use chrono::NaiveDate;
 use domain::organization::OrgStatus;
 use domain::pairing::{self, Pairing, PairingStatus, Refusal};
+use domain::Rule;
 use domain::{Changes, FieldError};
 use persistence::journal::Entry;
 use persistence::{organizations, pairings, DbConnection};
@@ -47,28 +48,21 @@ pub fn open(
         organizations::find_organization(conn, new.organization_id)?.ok_or_else(|| {
             ApiError::Validation(vec![FieldError::rule(
                 "organization_id",
-                "unknown_organization",
-                "没有这个社会组织",
-                "no organization has this id",
+                Rule::UnknownOrganization,
             )])
         })?;
     if organization.status != OrgStatus::Active {
         return Err(ApiError::Conflict(vec![FieldError::rule(
             "organization_id",
-            "organization_not_active",
-            &format!("该社会组织状态为“{}”，不能新建结对", organization.status),
-            &format!(
-                "the organization is {}: it can start no new pairing",
-                organization.status
-            ),
+            Rule::OrganizationNotActive {
+                status: organization.status.to_string(),
+            },
         )]));
     }
     if pairings::open_pairing_exists(conn, organization.id, &county_code)? {
         return Err(ApiError::Conflict(vec![FieldError::rule(
             "county_code",
-            "already_paired",
-            "该社会组织已与此县结对（未终止）",
-            "the organization already has a pairing with this county that is not terminated",
+            Rule::AlreadyPaired,
         )]));
     }
     let now = persistence::now();
@@ -120,9 +114,7 @@ pub fn terminate(
     if terminated_on < current.established_on {
         return Err(ApiError::Validation(vec![FieldError::rule(
             "terminated_on",
-            "before_established",
-            "终止日期不能早于结对日期",
-            "a pairing cannot end before it was established",
+            Rule::BeforeEstablished,
         )]));
     }
     let mut next = current.clone();

@@ -1,6 +1,7 @@
 //! Regions named in a request: a code of the right level that exists, or a 422
 //! naming the field.
 
+use domain::Rule;
 use domain::{FieldError, RegionCode, RegionLevel, Violation};
 use persistence::{regions, DbConnection};
 
@@ -12,16 +13,8 @@ pub fn county(conn: &mut DbConnection, field: &str, raw: &str) -> Result<RegionC
     let code = RegionCode::parse(raw).map_err(invalid)?;
     match regions::find_region(conn, &code)? {
         Some(region) if region.level == RegionLevel::County => Ok(code),
-        Some(_) => Err(invalid(Violation::Rule {
-            code: "not_a_county",
-            zh: "须为县级行政区划（县、市、区）的代码".to_owned(),
-            en: "must be the code of a county-level division".to_owned(),
-        })),
-        None => Err(invalid(Violation::Rule {
-            code: "unknown_region",
-            zh: "没有这个行政区划代码".to_owned(),
-            en: "no region has this code".to_owned(),
-        })),
+        Some(_) => Err(invalid(Violation::Rule(Rule::NotACounty))),
+        None => Err(invalid(Violation::Rule(Rule::UnknownRegion))),
     }
 }
 
@@ -31,16 +24,8 @@ pub fn village(conn: &mut DbConnection, raw: &str) -> Result<RegionCode, ApiErro
     let code = RegionCode::parse(raw).map_err(invalid)?;
     match regions::find_region(conn, &code)? {
         Some(r) if r.level == RegionLevel::Village => Ok(code),
-        Some(_) => Err(invalid(Violation::Rule {
-            code: "not_a_village",
-            zh: "须为村（社区）的代码".to_owned(),
-            en: "must be the code of a village".to_owned(),
-        })),
-        None => Err(invalid(Violation::Rule {
-            code: "unknown_region",
-            zh: "没有这个行政区划代码".to_owned(),
-            en: "no region has this code".to_owned(),
-        })),
+        Some(_) => Err(invalid(Violation::Rule(Rule::NotAVillage))),
+        None => Err(invalid(Violation::Rule(Rule::UnknownRegion))),
     }
 }
 

@@ -4,6 +4,7 @@
 use actix_web::{get, web, HttpResponse};
 use domain::pairing::PairingStatus;
 use domain::policy::{authorize, Action, Resource};
+use domain::Rule;
 use domain::{FieldError, KeyCounty};
 use persistence::pairings as pairing_store;
 
@@ -73,9 +74,10 @@ async fn export_rows(
     if listings.len() > EXPORT_LIMIT {
         return Err(ApiError::Validation(vec![FieldError::rule(
             "query",
-            "too_many_rows",
-            &format!("超过 {EXPORT_LIMIT} 行，请用筛选条件缩小范围"),
-            &format!("more than {EXPORT_LIMIT} rows: narrow the export with filters"),
+            Rule::TooManyRows {
+                max: EXPORT_LIMIT,
+                export: true,
+            },
         )]));
     }
     let today = state.clock.today();

@@ -7,6 +7,7 @@ use actix_web::{get, post, web, HttpRequest, HttpResponse};
 use chrono::{DateTime, NaiveDate, Utc};
 use domain::pairing::{self, HelpMode, PairingListing, PairingStatus};
 use domain::policy::{authorize, Action, Resource};
+use domain::Rule;
 use domain::{Actor, Changes, KeyCounty, KeyCountyFilter, RegionCode};
 use persistence::journal::{self, Entry, Written};
 use persistence::pairings::{self as store, PairingFilter, PairingSort};
@@ -486,9 +487,7 @@ pub async fn terminate_pairing(
     if on > today {
         return Err(ApiError::Validation(vec![domain::FieldError::rule(
             "terminated_on",
-            "in_future",
-            "终止日期不能晚于今天",
-            "a pairing cannot end in the future",
+            Rule::InFuture,
         )]));
     }
     change_pairing(
