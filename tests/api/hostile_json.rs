@@ -4,8 +4,6 @@
 //! their ceilings (and exactly at them); and error messages that speak JSON, never
 //! Rust.
 
-#![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a panic is a failure report
-
 use domain::limits::{DESCRIPTION_MAX, JSON_DEPTH_MAX, MAX_AMOUNT_FEN};
 use serde_json::{json, Value};
 use tests::{credit_code, Response, TestApp, ADMIN_PASSWORD};

@@ -5,10 +5,9 @@
 //! `/evaluation/weights`. Each test builds the same small known world through the API
 //! and checks the figures exactly.
 
-#![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a panic is a failure report
-
 use std::time::{SystemTime, UNIX_EPOCH};
 
+use crate::support::id_of;
 use api::spreadsheet;
 use serde_json::{json, Map, Value};
 use tests::{Response, TestApp, TestUser};
@@ -141,10 +140,6 @@ fn ok(res: Response, what: &str) -> Value {
         res.text
     );
     res.json()
-}
-
-fn id_of(v: &Value) -> String {
-    v["id"].as_str().unwrap().to_owned()
 }
 
 fn post(app: &TestApp, token: &str, path: &str, body: &Value) -> Value {

@@ -4,10 +4,9 @@
 //! filters, the journal — and `/api/v1/stats/villages`, the count of distinct villages
 //! helped against the plan's 1,000, black-box over HTTP.
 
-#![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a panic is a failure report
-
+use crate::support::{assert_error, forbidden_fields, id_of, organization_b, pair, set_of, world};
 use serde_json::{json, Value};
-use tests::{civil_date, shanghai_day, today, Response, TestApp, TestUser};
+use tests::{civil_date, shanghai_day, today, Response, TestApp};
 
 const VILLAGE_PAIRINGS: &str = "/api/v1/village-pairings";
 const COUNTY: &str = "530102";
@@ -31,55 +30,6 @@ fn the_test_calendar_is_right() {
 }
 
 // --- Helpers --------------------------------------------------------------------
-
-/// An app with organization A paired with [`COUNTY`] and a user of A.
-struct World {
-    app: TestApp,
-    admin: String,
-    org: String,
-    user: TestUser,
-    pairing: String,
-}
-
-fn world() -> World {
-    let app = TestApp::spawn();
-    let admin = app.admin_token();
-    let org = app.create_organization("云南省乡村振兴促进会", 1);
-    let pairing = pair(&app, &admin, &org, COUNTY);
-    let user = app.create_user("org_user", None, Some(&org));
-    World {
-        app,
-        admin,
-        org,
-        user,
-        pairing,
-    }
-}
-
-/// Pairs an organization with a county (as the admin); returns the pairing's id.
-fn pair(app: &TestApp, admin: &str, org: &str, county: &str) -> String {
-    let res = app.request(
-        "POST",
-        "/api/v1/pairings",
-        Some(admin),
-        Some(&json!({"organization_id": org, "county_code": county})),
-        &[],
-    );
-    assert_eq!(res.status, 201, "pair {county}: {}", res.text);
-    id_of(&res.json())
-}
-
-/// A second organization, paired with [`COUNTY`] too, and its user.
-fn organization_b(w: &World) -> (String, TestUser) {
-    let org = w.app.create_organization("云南省慈善总会", 2);
-    pair(&w.app, &w.admin, &org, COUNTY);
-    let user = w.app.create_user("org_user", None, Some(&org));
-    (org, user)
-}
-
-fn id_of(v: &Value) -> String {
-    v["id"].as_str().unwrap().to_owned()
-}
 
 fn path(id: &str) -> String {
     format!("{VILLAGE_PAIRINGS}/{id}")
@@ -140,45 +90,6 @@ fn listed(app: &TestApp, token: &str, query: &str) -> Vec<String> {
     assert_eq!(page["total"], ids.len(), "{query}: {page}");
     ids.sort();
     ids
-}
-
-fn set_of(ids: &[&str]) -> Vec<String> {
-    let mut v: Vec<String> = ids.iter().map(|s| (*s).to_owned()).collect();
-    v.sort();
-    v
-}
-
-/// Asserts a 422 or 409 problem whose errors name `field` with `code`.
-fn assert_error(res: &Response, status: u16, field: &str, code: &str, what: &str) {
-    assert_eq!(res.status, status, "{what}: {}", res.text);
-    let problem = if status == 422 {
-        "validation_failed"
-    } else {
-        "conflict"
-    };
-    let body = res.problem(status, problem);
-    assert!(
-        body["errors"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .any(|e| e["field"] == field && e["code"] == code),
-        "{what}: wanted {field}/{code} in {body}"
-    );
-}
-
-/// The fields a 403 names.
-fn forbidden_fields(res: &Response) -> Vec<String> {
-    let body = res.problem(403, "forbidden");
-    body["errors"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| {
-            assert_eq!(e["code"], "forbidden", "{body}");
-            e["field"].as_str().unwrap().to_owned()
-        })
-        .collect()
 }
 
 fn audit_actions(app: &TestApp, admin: &str, id: &str) -> Vec<String> {

@@ -2,8 +2,6 @@
 //! tokens are refused (forged, `alg: none`, other algorithms, expired, revoked, of a
 //! deactivated account, of an earlier session epoch), black-box over HTTP.
 
-#![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a panic is a failure report
-
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use jsonwebtoken::{Algorithm, EncodingKey, Header};

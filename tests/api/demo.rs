@@ -3,8 +3,6 @@
 //! way the API reads it, every rule of the programme holds), labelled as synthetic and
 //! reproducible; and it refuses a database that already has data.
 
-#![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a panic is a failure report
-
 use std::collections::{HashMap, HashSet};
 use std::sync::LazyLock;
 

@@ -3,10 +3,9 @@
 //! approval applies the change in the same transaction, so a refused one leaves
 //! nothing behind, black-box over HTTP.
 
-#![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a panic is a failure report
-
+use crate::support::{assert_error, id_of, register_organization as organization, set_org_status};
 use serde_json::{json, Value};
-use tests::{credit_code as code, Response, TestApp, TestUser};
+use tests::{Response, TestApp, TestUser};
 
 const REQUESTS: &str = "/api/v1/pairing-requests";
 const COUNTY: &str = "530102";
@@ -14,43 +13,6 @@ const OTHER_COUNTY: &str = "530103";
 const QUJING_COUNTY: &str = "530302";
 
 // --- Helpers --------------------------------------------------------------------
-
-/// Registers an organization; returns its id.
-fn organization(app: &TestApp, admin: &str, name: &str, n: u32) -> String {
-    let res = app.request(
-        "POST",
-        "/api/v1/organizations",
-        Some(admin),
-        Some(&json!({
-            "name": name,
-            "credit_code": code(n),
-            "org_type": "social_group",
-            "level": "provincial",
-            "sector": "charity",
-            "registration_region_code": "53",
-        })),
-        &[],
-    );
-    assert_eq!(res.status, 201, "{name}: {}", res.text);
-    id_of(&res.json())
-}
-
-fn set_org_status(app: &TestApp, admin: &str, id: &str, status: &str) {
-    let path = format!("/api/v1/organizations/{id}");
-    let tag = app
-        .request("GET", &path, Some(admin), None, &[])
-        .header("etag")
-        .unwrap()
-        .to_owned();
-    let res = app.request(
-        "PATCH",
-        &path,
-        Some(admin),
-        Some(&json!({"status": status})),
-        &[("If-Match", &tag)],
-    );
-    assert_eq!(res.status, 200, "{}", res.text);
-}
 
 /// Opens a pairing as the admin; returns its id.
 fn open_pairing(app: &TestApp, admin: &str, org: &str, county: &str) -> String {
@@ -81,10 +43,6 @@ fn pairings_of(app: &TestApp, org: &str) -> Vec<Value> {
     let res = app.get(&format!("/api/v1/pairings?organization_id={org}"));
     assert_eq!(res.status, 200, "{}", res.text);
     res.json()["items"].as_array().unwrap().clone()
-}
-
-fn id_of(v: &Value) -> String {
-    v["id"].as_str().unwrap().to_owned()
 }
 
 fn request_path(id: &str) -> String {
@@ -162,25 +120,6 @@ fn decide(app: &TestApp, token: Option<&str>, id: &str, how: &str, body: &Value)
         Some(body),
         &[],
     )
-}
-
-/// Asserts a problem of `status` with an error naming `field` with `code`.
-fn assert_error(res: &Response, status: u16, field: &str, code: &str, what: &str) {
-    assert_eq!(res.status, status, "{what}: {}", res.text);
-    let problem = match status {
-        422 => "validation_failed",
-        409 => "conflict",
-        _ => "forbidden",
-    };
-    let body = res.problem(status, problem);
-    assert!(
-        body["errors"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .any(|e| e["field"] == field && e["code"] == code),
-        "{what}: wanted {field}/{code} in {body}"
-    );
 }
 
 fn audit(app: &TestApp, admin: &str, query: &str) -> Value {

@@ -2,10 +2,9 @@
 //! signing their agreements, ending them, who sees agreement numbers, the list's
 //! filters, and `/api/v1/counties/{code}/pairing-summary`, black-box over HTTP.
 
-#![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a panic is a failure report
-
+use crate::support::{assert_error, id_of, register_organization as organization, set_org_status};
 use serde_json::{json, Value};
-use tests::{civil_date, credit_code as code, shanghai_day, today, Response, TestApp};
+use tests::{civil_date, shanghai_day, today, Response, TestApp};
 
 const PAIRINGS: &str = "/api/v1/pairings";
 const COUNTY: &str = "530102";
@@ -22,43 +21,6 @@ fn the_test_calendar_is_right() {
 
 // --- Helpers --------------------------------------------------------------------
 
-/// Registers an organization; returns its id.
-fn organization(app: &TestApp, admin: &str, name: &str, n: u32) -> String {
-    let res = app.request(
-        "POST",
-        "/api/v1/organizations",
-        Some(admin),
-        Some(&json!({
-            "name": name,
-            "credit_code": code(n),
-            "org_type": "social_group",
-            "level": "provincial",
-            "sector": "charity",
-            "registration_region_code": "53",
-        })),
-        &[],
-    );
-    assert_eq!(res.status, 201, "{name}: {}", res.text);
-    res.json()["id"].as_str().unwrap().to_owned()
-}
-
-fn set_org_status(app: &TestApp, admin: &str, id: &str, status: &str) {
-    let path = format!("/api/v1/organizations/{id}");
-    let tag = app
-        .request("GET", &path, Some(admin), None, &[])
-        .header("etag")
-        .unwrap()
-        .to_owned();
-    let res = app.request(
-        "PATCH",
-        &path,
-        Some(admin),
-        Some(&json!({"status": status})),
-        &[("If-Match", &tag)],
-    );
-    assert_eq!(res.status, 200, "{}", res.text);
-}
-
 fn create(app: &TestApp, token: Option<&str>, body: &Value) -> Response {
     app.request("POST", PAIRINGS, token, Some(body), &[])
 }
@@ -72,10 +34,6 @@ fn open(app: &TestApp, admin: &str, org: &str, county: &str, extra: &Value) -> V
     let res = create(app, Some(admin), &body);
     assert_eq!(res.status, 201, "{body}: {}", res.text);
     res.json()
-}
-
-fn id_of(v: &Value) -> String {
-    v["id"].as_str().unwrap().to_owned()
 }
 
 fn pairing_path(id: &str) -> String {
@@ -133,25 +91,6 @@ fn ids(page: &Value) -> Vec<String> {
 fn sorted(mut v: Vec<String>) -> Vec<String> {
     v.sort();
     v
-}
-
-/// Asserts a problem of `status` whose first error names `field` with `code`.
-fn assert_error(res: &Response, status: u16, field: &str, code: &str, what: &str) {
-    assert_eq!(res.status, status, "{what}: {}", res.text);
-    let problem = if status == 422 {
-        "validation_failed"
-    } else {
-        "conflict"
-    };
-    let body = res.problem(status, problem);
-    assert!(
-        body["errors"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .any(|e| e["field"] == field && e["code"] == code),
-        "{what}: wanted {field}/{code} in {body}"
-    );
 }
 
 fn audit_actions(app: &TestApp, admin: &str, entity: &str, id: &str) -> Vec<String> {

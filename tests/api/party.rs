@@ -1,8 +1,6 @@
 //! 双百结对共建: party organizations, their pairings with village party branches,
 //! joint activities, who may do what, and the progress figures.
 
-#![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a panic is a failure report
-
 use serde_json::{json, Value};
 use tests::{Response, TestApp, TestUser};
 

@@ -1,6 +1,5 @@
 //! The key that seals households' personal data: where it comes from, that it is
 //! never replaced over stored data, and rotation (re-sealing under a new key).
-#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use api::Config;
 use diesel::prelude::*;

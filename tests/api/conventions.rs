@@ -1,8 +1,6 @@
 //! The conventions every endpoint shares (DESIGN.md §4): problem+json for every
 //! error, request ids, languages, the docs and the spec.
 
-#![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a panic is a failure report
-
 use tests::TestApp;
 
 #[test]

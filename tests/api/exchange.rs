@@ -1,8 +1,6 @@
 //! The pairing list as spreadsheets: imports (CSV in UTF-8, with BOM, GB18030; XLSX;
 //! dry runs; all or nothing) and exports (CSV, XLSX).
 
-#![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a panic is a failure report
-
 use api::spreadsheet::{self, Cell};
 use serde_json::Value;
 use tests::{Response, TestApp};
@@ -14,19 +12,10 @@ const PROMOTION: &str = "51530000MJ0123456F";
 const CENTRE: &str = "52530100MJ0123464C";
 const FOUNDATION: &str = "53530000MJ00010298";
 
+/// POSTs a pairing import (`query` after the path).
 fn upload(app: &TestApp, token: &str, query: &str, content_type: &str, body: &[u8]) -> Response {
-    let request = ureq::http::Request::builder()
-        .method("POST")
-        .uri(app.url(&format!("/api/v1/imports/pairings{query}")))
-        .header("authorization", format!("Bearer {token}"))
-        .header("content-type", content_type)
-        .body(body.to_vec())
-        .unwrap();
-    let agent: ureq::Agent = ureq::Agent::config_builder()
-        .http_status_as_error(false)
-        .build()
-        .into();
-    Response::from(agent.run(request).unwrap())
+    let path = format!("/api/v1/imports/pairings{query}");
+    crate::support::upload(app, token, &path, content_type, body)
 }
 
 fn sheet(rows: &[[&str; 4]]) -> String {

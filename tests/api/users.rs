@@ -1,8 +1,6 @@
 //! `/api/v1/users`: accounts (province admins), their validation, `If-Match` on
 //! changes, the last active admin, and passwords, black-box over HTTP.
 
-#![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a panic is a failure report
-
 use serde_json::{json, Value};
 use tests::{Response, TestApp, ADMIN_PASSWORD};
 

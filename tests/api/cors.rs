@@ -1,7 +1,5 @@
 //! Browsers on the origins in `CORS_ALLOWED_ORIGINS` may call the API; others may not.
 
-#![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a panic is a failure report
-
 use tests::TestApp;
 
 const ALLOWED: &str = "https://zhenxing.example.gov.cn";

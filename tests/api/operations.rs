@@ -1,7 +1,5 @@
 //! Liveness, readiness (including a database outage) and metrics.
 
-#![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a panic is a failure report
-
 use std::time::Duration;
 
 use tests::TestApp;

@@ -2,8 +2,6 @@
 //! personal data) and supervision records (commendations public; a violation may
 //! suspend the organization).
 
-#![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a panic is a failure report
-
 use serde_json::json;
 use tests::TestApp;
 

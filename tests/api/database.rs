@@ -1,8 +1,6 @@
 //! The schema and the seed on the backend under test: migrations up, down and up
 //! again; the seed idempotent and respectful of flags set since.
 
-#![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a panic is a failure report
-
 use diesel::prelude::*;
 use persistence::schema::regions;
 use persistence::{migrations, regions as store, seed};

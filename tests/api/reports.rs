@@ -1,8 +1,6 @@
 //! Reports: drafts, submission, read-only afterwards, who writes and reads them, due
 //! dates and lateness, and who has not yet reported.
 
-#![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a panic is a failure report
-
 use serde_json::json;
 use tests::TestApp;
 

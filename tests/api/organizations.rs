@@ -3,8 +3,7 @@
 //! the contacts, the list's filters, and `PATCH` with its field-level rights and
 //! `If-Match`, black-box over HTTP.
 
-#![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a panic is a failure report
-
+use crate::support::id_of;
 use serde_json::{json, Value};
 use tests::{credit_code as code, credit_code_with as credit_code, Response, TestApp};
 
@@ -51,10 +50,6 @@ fn created(app: &TestApp, token: &str, body: &Value) -> Value {
     let res = create(app, token, body);
     assert_eq!(res.status, 201, "{body}: {}", res.text);
     res.json()
-}
-
-fn id_of(v: &Value) -> String {
-    v["id"].as_str().unwrap().to_owned()
 }
 
 fn org_path(id: &str) -> String {

@@ -4,30 +4,14 @@
 //! request fingerprints. Each test reproduces a finding that failed before its fix.
 //! (JSON bodies and query strings: `hostile_json.rs`; the login throttle: `auth.rs`.)
 
-#![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a panic is a failure report
-
 use std::io::{Read, Write};
 
+use crate::support::upload;
 use api::spreadsheet;
 use serde_json::{json, Value};
 use tests::{Response, TestApp};
 
 const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
-
-fn upload(app: &TestApp, token: &str, path: &str, content_type: &str, body: &[u8]) -> Response {
-    let request = ureq::http::Request::builder()
-        .method("POST")
-        .uri(app.url(path))
-        .header("authorization", format!("Bearer {token}"))
-        .header("content-type", content_type)
-        .body(body.to_vec())
-        .unwrap();
-    let agent: ureq::Agent = ureq::Agent::config_builder()
-        .http_status_as_error(false)
-        .build()
-        .into();
-    Response::from(agent.run(request).unwrap())
-}
 
 /// The server still answers (it did not abort).
 fn assert_alive(app: &TestApp) {

@@ -2,8 +2,6 @@
 //! /api/v1/regions/{code}` with its field-level rights, `If-Match` and lost updates,
 //! black-box over HTTP.
 
-#![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a panic is a failure report
-
 use serde_json::{json, Value};
 use tests::{Response, TestApp, TestUser};
 

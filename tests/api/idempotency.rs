@@ -1,9 +1,8 @@
 //! `Idempotency-Key` on creates: a retry gets the first answer without a second write.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::sync::{Arc, Barrier};
 
-use diesel::prelude::*;
+use crate::support::sql_bigint as count;
 use serde_json::{json, Value};
 use tests::{credit_code, TestApp};
 
@@ -16,16 +15,6 @@ fn organization(n: u32) -> Value {
         "sector": "charity",
         "registration_region_code": "53",
     })
-}
-
-fn count(app: &TestApp, sql: &str) -> i64 {
-    #[derive(QueryableByName)]
-    struct N {
-        #[diesel(sql_type = diesel::sql_types::BigInt)]
-        n: i64,
-    }
-    let mut conn = app.db.connect();
-    diesel::sql_query(sql).get_result::<N>(&mut conn).unwrap().n
 }
 
 fn organizations(app: &TestApp) -> i64 {

@@ -3,8 +3,6 @@
 //! change feed: `seq` from 1 without gaps, paging, parameters, and no gaps while
 //! writers race), black-box over HTTP.
 
-#![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a panic is a failure report
-
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 

@@ -1,7 +1,5 @@
 //! `/api/v1/regions` and `/api/v1/counties`, black-box over HTTP.
 
-#![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a panic is a failure report
-
 use serde_json::Value;
 use tests::TestApp;
 

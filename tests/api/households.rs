@@ -5,14 +5,13 @@
 //! too, by raw SQL on the backend under test (SQLite, or PostgreSQL when
 //! `TEST_DATABASE_URL` names one).
 
-#![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a panic is a failure report
-
 use std::collections::HashSet;
 use std::sync::Barrier;
 
-use diesel::prelude::*;
+use crate::support::{
+    assert_error, id_of, pair, sql_count_from as count, sql_text as text, sql_texts as texts,
+};
 use domain::household::IdNumber;
-use persistence::DbConnection;
 use serde_json::{json, Value};
 use tests::{civil_date, shanghai_day, today, Response, TestApp, TestUser};
 
@@ -64,40 +63,6 @@ fn the_test_helpers_are_right() {
 }
 
 // --- Raw SQL ----------------------------------------------------------------------
-
-#[derive(QueryableByName)]
-struct Line {
-    #[diesel(sql_type = diesel::sql_types::Text)]
-    t: String,
-}
-
-/// Runs `sql`, whose single column is named `t` and is text, on the test's database
-/// directly (not through the app).
-fn texts(app: &TestApp, sql: &str) -> Vec<String> {
-    let mut conn = app.db.connect();
-    let lines: Vec<Line> = match &mut conn {
-        DbConnection::Pg(c) => diesel::sql_query(sql).load(c),
-        DbConnection::Sqlite(c) => diesel::sql_query(sql).load(c),
-    }
-    .unwrap_or_else(|e| panic!("{sql}: {e}"));
-    lines.into_iter().map(|l| l.t).collect()
-}
-
-fn text(app: &TestApp, sql: &str) -> String {
-    let mut all = texts(app, sql);
-    assert_eq!(all.len(), 1, "{sql}: {all:?}");
-    all.remove(0)
-}
-
-/// `SELECT COUNT(*) FROM <from_where>`.
-fn count(app: &TestApp, from_where: &str) -> i64 {
-    text(
-        app,
-        &format!("SELECT CAST(COUNT(*) AS TEXT) AS t FROM {from_where}"),
-    )
-    .parse()
-    .unwrap()
-}
 
 /// `COALESCE(CAST(c AS TEXT), '')` for each column, joined by ` | ` (the same SQL on
 /// both backends).
@@ -228,25 +193,8 @@ fn assert_sealed(value: &str) -> String {
 
 // --- HTTP helpers -------------------------------------------------------------------
 
-fn id_of(v: &Value) -> String {
-    v["id"].as_str().unwrap().to_owned()
-}
-
 fn household_path(id: &str) -> String {
     format!("{HOUSEHOLDS}/{id}")
-}
-
-/// Pairs an organization with a county (as the admin); returns the pairing's id.
-fn pair(app: &TestApp, admin: &str, org: &str, county: &str) -> String {
-    let res = app.request(
-        "POST",
-        "/api/v1/pairings",
-        Some(admin),
-        Some(&json!({"organization_id": org, "county_code": county})),
-        &[],
-    );
-    assert_eq!(res.status, 201, "pair {county}: {}", res.text);
-    id_of(&res.json())
 }
 
 fn household(village: &str, name: &str, id_number: &str, phone: Option<&str>) -> Value {
@@ -317,26 +265,6 @@ fn reveal(app: &TestApp, token: Option<&str>, id: &str, reason: Option<&str>) ->
     get(app, token, &path)
 }
 
-/// Asserts a problem of `status` whose errors name `field` with `code`.
-fn assert_error(res: &Response, status: u16, field: &str, code: &str, what: &str) {
-    assert_eq!(res.status, status, "{what}: {}", res.text);
-    let problem = match status {
-        422 => "validation_failed",
-        409 => "conflict",
-        403 => "forbidden",
-        _ => panic!("no field errors on {status}"),
-    };
-    let body = res.problem(status, problem);
-    assert!(
-        body["errors"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .any(|e| e["field"] == field && e["code"] == code),
-        "{what}: wanted {field}/{code} in {body}"
-    );
-}
-
 fn record_assistance(app: &TestApp, token: &str, household: &str, body: &Value) -> Response {
     app.request(
         "POST",
@@ -395,19 +323,10 @@ fn wish_column(app: &TestApp, id: &str, column: &str) -> String {
     )
 }
 
+/// POSTs a household import as CSV (`query` after the path).
 fn upload(app: &TestApp, token: &str, query: &str, body: &str) -> Response {
-    let request = ureq::http::Request::builder()
-        .method("POST")
-        .uri(app.url(&format!("{IMPORTS}{query}")))
-        .header("authorization", format!("Bearer {token}"))
-        .header("content-type", "text/csv")
-        .body(body.as_bytes().to_vec())
-        .unwrap();
-    let agent: ureq::Agent = ureq::Agent::config_builder()
-        .http_status_as_error(false)
-        .build()
-        .into();
-    Response::from(agent.run(request).unwrap())
+    let path = format!("{IMPORTS}{query}");
+    crate::support::upload(app, token, &path, "text/csv", body.as_bytes())
 }
 
 /// An app with the county officer of [`COUNTY`], and organization A paired with it.

@@ -1,8 +1,6 @@
 //! `/api/v1/liaisons`: naming, succeeding and retiring the liaison officers of
 //! prefectures and counties, who may do it, and which regions still lack one.
 
-#![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a panic is a failure report
-
 use serde_json::{json, Value};
 use tests::{Response, TestApp};
 
