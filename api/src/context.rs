@@ -79,11 +79,7 @@ pub async fn request_context(
     let path = req.path().to_owned();
     let private = is_private(&path, req.headers().contains_key(header::AUTHORIZATION));
     if let Some(error) = oversized_head(&req) {
-        let mut rendered = Rendered::from_error(error, lang, &request_id, &path);
-        let mut headers = actix_web::http::header::HeaderMap::new();
-        security_headers(&mut headers, &path, private);
-        rendered.headers.extend(headers);
-        return Err(rendered.into());
+        return Err(Rendered::from_error(error, lang, &request_id, &path, private).into());
     }
     let metrics = req.app_data::<web::Data<Metrics>>().cloned();
 
@@ -93,11 +89,7 @@ pub async fn request_context(
             // An error escaping the inner services: answer it ourselves.
             log::warn!("request_id={} {method} {path}: {e}", request_id.0);
             let error = fallback_error(e.as_response_error().status_code());
-            let mut rendered = Rendered::from_error(error, lang, &request_id, &path);
-            let mut headers = actix_web::http::header::HeaderMap::new();
-            security_headers(&mut headers, &path, private);
-            rendered.headers.extend(headers);
-            return Err(rendered.into());
+            return Err(Rendered::from_error(error, lang, &request_id, &path, private).into());
         }
     };
     if let Ok(value) = HeaderValue::from_str(&request_id.0) {
@@ -205,12 +197,17 @@ impl Rendered {
         lang: domain::Lang,
         request_id: &RequestId,
         path: &str,
+        private: bool,
     ) -> Rendered {
         let problem = error.problem(lang, &request_id.0, path);
         let mut headers = vec![(header::CONTENT_TYPE, HeaderValue::from_static(PROBLEM_JSON))];
         if let Ok(value) = HeaderValue::from_str(&request_id.0) {
             headers.push((REQUEST_ID, value));
         }
+        // The same security headers as every other answer.
+        let mut security = actix_web::http::header::HeaderMap::new();
+        security_headers(&mut security, path, private);
+        headers.extend(security);
         Rendered {
             status: error.status(),
             headers,

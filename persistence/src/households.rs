@@ -972,12 +972,14 @@ pub fn household_counts(
     let (assistance_records, value_hi, value_lo): (i64, Option<i64>, Option<i64>) = assistance
         .select((
             diesel::dsl::count_star(),
-            diesel::dsl::sql::<diesel::sql_types::Nullable<diesel::sql_types::BigInt>>(
-                "CAST(SUM(assistance_records.value_fen / 4294967296) AS BIGINT)",
-            ),
-            diesel::dsl::sql::<diesel::sql_types::Nullable<diesel::sql_types::BigInt>>(
-                "CAST(SUM(assistance_records.value_fen % 4294967296) AS BIGINT)",
-            ),
+            diesel::dsl::sql::<diesel::sql_types::Nullable<diesel::sql_types::BigInt>>(&format!(
+                "CAST(SUM(assistance_records.value_fen / {}) AS BIGINT)",
+                crate::stats::HALF
+            )),
+            diesel::dsl::sql::<diesel::sql_types::Nullable<diesel::sql_types::BigInt>>(&format!(
+                "CAST(SUM(assistance_records.value_fen % {}) AS BIGINT)",
+                crate::stats::HALF
+            )),
         ))
         .first::<(i64, Option<i64>, Option<i64>)>(conn)?;
     let value = crate::stats::join_halves(value_hi.unwrap_or(0), value_lo.unwrap_or(0));

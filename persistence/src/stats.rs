@@ -105,7 +105,7 @@ fn sum(expr: &str, name: &str) -> String {
 }
 
 /// 2^32: where `sum` splits a value.
-const HALF: i64 = 1 << 32;
+pub(crate) const HALF: i64 = 1 << 32;
 
 const ZERO: &str = "CAST(0 AS BIGINT)";
 

@@ -319,36 +319,40 @@ fn recent_failures(
 ) -> QueryResult<(Failures, Failures, Failures)> {
     let now = crate::now();
     let since = DbTimestamp(now - chrono::Duration::seconds(window_seconds));
-    let failures = |(count, latest): (i64, Option<DbTimestamp>)| Failures {
+    Ok((
+        failures_since(conn, since, Some(username), Some(client_ip), now)?,
+        failures_since(conn, since, Some(username), None, now)?,
+        failures_since(conn, since, None, Some(client_ip), now)?,
+    ))
+}
+
+/// Failures after `since` for a username, an address, or both.
+fn failures_since(
+    conn: &mut DbConnection,
+    since: DbTimestamp,
+    username: Option<&str>,
+    client_ip: Option<&str>,
+    now: DateTime<Utc>,
+) -> QueryResult<Failures> {
+    let mut query = login_failures::table
+        .filter(login_failures::at.gt(since))
+        .into_boxed::<MultiBackend>();
+    if let Some(username) = username {
+        query = query.filter(login_failures::username.eq(username.to_owned()));
+    }
+    if let Some(client_ip) = client_ip {
+        query = query.filter(login_failures::client_ip.eq(client_ip.to_owned()));
+    }
+    let (count, latest): (i64, Option<DbTimestamp>) = query
+        .select((
+            diesel::dsl::count_star(),
+            diesel::dsl::max(login_failures::at),
+        ))
+        .first(conn)?;
+    Ok(Failures {
         count,
         latest_age_seconds: latest.map(|t| (now - t.0).num_seconds()),
-    };
-    let by_pair: (i64, Option<DbTimestamp>) = login_failures::table
-        .filter(login_failures::username.eq(username))
-        .filter(login_failures::client_ip.eq(client_ip))
-        .filter(login_failures::at.gt(since))
-        .select((
-            diesel::dsl::count_star(),
-            diesel::dsl::max(login_failures::at),
-        ))
-        .first(conn)?;
-    let by_user: (i64, Option<DbTimestamp>) = login_failures::table
-        .filter(login_failures::username.eq(username))
-        .filter(login_failures::at.gt(since))
-        .select((
-            diesel::dsl::count_star(),
-            diesel::dsl::max(login_failures::at),
-        ))
-        .first(conn)?;
-    let by_ip: (i64, Option<DbTimestamp>) = login_failures::table
-        .filter(login_failures::client_ip.eq(client_ip))
-        .filter(login_failures::at.gt(since))
-        .select((
-            diesel::dsl::count_star(),
-            diesel::dsl::max(login_failures::at),
-        ))
-        .first(conn)?;
-    Ok((failures(by_pair), failures(by_user), failures(by_ip)))
+    })
 }
 
 /// What the throttle says of a login attempt.

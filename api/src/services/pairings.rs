@@ -3,14 +3,14 @@
 //! approvals and imports.
 
 use chrono::NaiveDate;
-use domain::organization::OrgStatus;
 use domain::pairing::{self, Pairing, PairingStatus, Refusal};
 use domain::Rule;
 use domain::{Changes, FieldError};
 use persistence::journal::Entry;
-use persistence::{organizations, pairings, DbConnection};
+use persistence::{pairings, DbConnection};
 
 use crate::error::ApiError;
+use crate::services::organizations::check_organization_active;
 use crate::services::regions::county;
 
 impl From<Refusal> for ApiError {
@@ -44,22 +44,8 @@ pub fn open(
         .agreement_deadline
         .unwrap_or_else(|| pairing::default_deadline(new.established_on));
     pairing::check_new_pairing(new.batch, new.established_on, deadline, today)?;
-    let organization =
-        organizations::find_organization(conn, new.organization_id)?.ok_or_else(|| {
-            ApiError::Validation(vec![FieldError::rule(
-                "organization_id",
-                Rule::UnknownOrganization,
-            )])
-        })?;
-    if organization.status != OrgStatus::Active {
-        return Err(ApiError::Conflict(vec![FieldError::rule(
-            "organization_id",
-            Rule::OrganizationNotActive {
-                status: organization.status.to_string(),
-            },
-        )]));
-    }
-    if pairings::open_pairing_exists(conn, organization.id, &county_code)? {
+    check_organization_active(conn, new.organization_id)?;
+    if pairings::open_pairing_exists(conn, new.organization_id, &county_code)? {
         return Err(ApiError::Conflict(vec![FieldError::rule(
             "county_code",
             Rule::AlreadyPaired,
@@ -68,7 +54,7 @@ pub fn open(
     let now = persistence::now();
     let pairing = Pairing {
         id: uuid::Uuid::now_v7(),
-        organization_id: organization.id,
+        organization_id: new.organization_id,
         county_code,
         batch: new.batch,
         status: PairingStatus::PendingAgreement,
